@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of theirs.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV := DEBUG=1
+
+.PHONY: run test setup demo lint check browsers system-deps clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $$(bin/find-python) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+## Serve the app with demo data on SQLite, Celery tasks in-process: http://127.0.0.1:$(PORT)
+run: setup
+	@$(DEV) $(PY) manage.py migrate --noinput -v0
+	@$(DEV) $(PY) manage.py seed_demo --if-empty
+	@echo "Open http://127.0.0.1:$(PORT)/  (survey: /survey/, staff: /accounts/login/)"
+	@$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## Run the whole test suite (tests needing PostgreSQL, Redis or Chromium skip if absent,
+## unless REQUIRE_SERVICES=1).
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+## Static checks CI runs before the tests.
+check: setup
+	@$(PY) -m ruff check .
+	@$(DEV) $(PY) manage.py check --fail-level WARNING
+	@$(DEV) $(PY) manage.py makemigrations --check --dry-run -v0
+
+## Debian packages for PDF rendering and browser tests (run as root; CI does).
+system-deps:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && dpkg -s libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles

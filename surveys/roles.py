@@ -1,0 +1,28 @@
+"""The staff roles. Each is a Django group; district-scoped roles also need Assignments."""
+
+from django.contrib.auth.models import Group
+
+VOLUNTEER = "volunteer"  # keys in paper sheets of their districts
+COORDINATOR = "coordinator"  # manages batches, volunteers and reconciliation of their districts
+ANALYST = "analyst"  # the working group: reads reports and exports of every district
+ROLES = (VOLUNTEER, COORDINATOR, ANALYST)
+
+
+def has_role(user, role: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name=role).exists()
+
+
+def districts_of(user):
+    """The districts a user may see: all for analysts and admins, else their assignments."""
+    from checklist.models import District
+
+    if user.is_superuser or has_role(user, ANALYST):
+        return District.objects.all()
+    return District.objects.filter(assignments__user=user)
+
+
+def ensure_groups() -> None:
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)

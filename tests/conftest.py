@@ -1,0 +1,171 @@
+"""Shared fixtures: the checklist and districts as shipped, an open wave, and one cast of
+personas that every access test uses. Also the rule for tests that need real services.
+
+Tests marked `postgres`, `redis`, `celery_worker` or `browser` skip with a reason when the
+service is missing, so `make test` passes on a laptop with nothing running; with
+REQUIRE_SERVICES=1 (CI) a missing service fails them instead.
+"""
+
+import datetime
+import os
+import shutil
+from functools import cache
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from checklist.definition import clear_cache, definition_for
+from checklist.loading import checklist_load, districts_load
+from checklist.models import District
+from surveys import roles
+from surveys.models import Assignment, Wave
+
+DATA = Path(__file__).resolve().parent.parent / "checklist" / "data"
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") in ("1", "true", "yes")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct-horse-battery-staple"
+
+
+@cache
+def redis_unavailable() -> str:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        return ""
+    except Exception as error:  # any failure means: not usable here
+        return f"Redis at {REDIS_URL} is not reachable ({error})"
+
+
+def postgres_unavailable() -> str:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/safetysurvey"
+    return ""
+
+
+def browser_unavailable() -> str:
+    if not shutil.which(CHROMIUM):
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium; `make browsers`)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "needs the playwright package"
+    return ""
+
+
+def pytest_runtest_setup(item):
+    checks = {
+        "postgres": postgres_unavailable,
+        "redis": redis_unavailable,
+        "celery_worker": lambda: postgres_unavailable() or redis_unavailable(),
+        "browser": browser_unavailable,
+    }
+    for marker, check in checks.items():
+        if item.get_closest_marker(marker) and (reason := check()):
+            if REQUIRE_SERVICES:
+                pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_definition_cache():
+    # Checklist ids repeat across test databases; the in-process cache must not.
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture
+def checklist(db):
+    """The shipped checklist v1, published."""
+    return checklist_load(text=(DATA / "checklist-v1.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def definition(checklist):
+    return definition_for(checklist)
+
+
+@pytest.fixture
+def districts(db):
+    districts_load(text=(DATA / "karaganda.yaml").read_text(encoding="utf-8"))
+    return {district.code: district for district in District.objects.all()}
+
+
+@pytest.fixture
+def district_a(districts):
+    return districts["KRG-KZB"]
+
+
+@pytest.fixture
+def district_b(districts):
+    return districts["KRG-TEM"]
+
+
+@pytest.fixture
+def wave(db):
+    return Wave.objects.create(code="2020", name="2020", starts_on=datetime.date(2020, 3, 1), is_open=True)
+
+
+@pytest.fixture
+def survey_ready(checklist, districts, wave):
+    """Everything a resident needs to answer: a published checklist, districts, an open wave."""
+    return {"checklist": checklist, "districts": districts, "wave": wave}
+
+
+def make_staff(username: str, role: str | None = None, districts=(), **extra) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, **extra)
+    if role:
+        roles.ensure_groups()
+        user.groups.add(Group.objects.get(name=role))
+    for district in districts:
+        Assignment.objects.create(user=user, district=district)
+    return user
+
+
+# The cast (STYLE.md rule 10): the same people in every access test.
+@pytest.fixture
+def volunteer_a(district_a):
+    return make_staff("volunteer_a", roles.VOLUNTEER, [district_a])
+
+
+@pytest.fixture
+def volunteer_a2(district_a):
+    """A second volunteer of district A: double entry needs two different people."""
+    return make_staff("volunteer_a2", roles.VOLUNTEER, [district_a])
+
+
+@pytest.fixture
+def volunteer_b(district_b):
+    """A volunteer of another district, who must be refused district A's sheets."""
+    return make_staff("volunteer_b", roles.VOLUNTEER, [district_b])
+
+
+@pytest.fixture
+def coordinator(district_a):
+    return make_staff("coordinator", roles.COORDINATOR, [district_a])
+
+
+@pytest.fixture
+def analyst(db):
+    return make_staff("analyst", roles.ANALYST)
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_staff("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, logged in as that user."""
+
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
