@@ -253,6 +253,10 @@ SURVEY_RATE_LIMIT = envint("SURVEY_RATE_LIMIT", 20)  # submissions per client ad
 REPORT_MIN_CELL = envint("REPORT_MIN_CELL", 10)  # METHOD.md §4.8
 REPORT_STALE_MINUTES = envint("REPORT_STALE_MINUTES", 30)
 
+# Paper questionnaires (docs/paper.md).
+PAPER_BATCH_MAX_SHEETS = envint("PAPER_BATCH_MAX_SHEETS", 10000)
+PAPER_IMPORT_MAX_BYTES = envint("PAPER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)  # refused above, before parsing
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
