@@ -39,7 +39,6 @@ SERIAL_NOT_YOURS = _("This sheet belongs to a district you do not work in.")
 SERIAL_OTHER_BATCH = _("This sheet belongs to another batch (%(batch)s).")
 SERIAL_TWICE_IN_FILE = _("This serial appears more than once in the file (first in row %(row)d).")
 ALREADY_ENTERED_BY_YOU = _("You have already keyed this sheet. The second entry must be made by a different person.")
-ALREADY_ENTERED_TWICE = _("This sheet has already been keyed twice.")
 IN_CONFLICT = _("The two entries of this sheet differ; it is waiting for the coordinator to reconcile it.")
 ALREADY_COMMITTED = _("This sheet is already committed; only a coordinator can correct it.")
 SHEET_IS_VOID = _("This sheet is void.")
@@ -219,8 +218,6 @@ def entry_refusal(sheet: Sheet, user_ids: list[int], user) -> str | None:
         return str(IN_CONFLICT)
     if user.pk in user_ids:
         return str(ALREADY_ENTERED_BY_YOU)
-    if len(user_ids) >= 2:
-        return str(ALREADY_ENTERED_TWICE)
     return None
 
 
