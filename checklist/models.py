@@ -112,7 +112,9 @@ class Item(models.Model):
     subscore = models.CharField(_("sub-score"), max_length=12, choices=Subscore.choices, blank=True)
     sdg = models.BooleanField(_("SDG 16.1.4 indicator"), default=False)
     substitutes = models.SlugField(
-        _("stands in for"), max_length=50, blank=True,
+        _("stands in for"),
+        max_length=50,
+        blank=True,
         help_text=_("Code of the item whose missing answer this one replaces in scoring."),
     )
     show_if_item = models.SlugField(_("show only if item"), max_length=50, blank=True)
@@ -169,7 +171,9 @@ class District(models.Model):
     locals().update(translated_fields("name", _("name")))
     adult_population = models.PositiveIntegerField(_("adult population"), null=True, blank=True)
     margins = models.JSONField(
-        _("population margins"), default=dict, blank=True,
+        _("population margins"),
+        default=dict,
+        blank=True,
         help_text=_('Shares of adults: {"age_group": {"1": 0.22, ...}, "sex": {"1": 0.54, "2": 0.46}}'),
     )
     tile_row = models.PositiveSmallIntegerField(_("tile map row"), null=True, blank=True)
