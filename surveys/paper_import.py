@@ -175,6 +175,8 @@ def rows_from_table(definition: ChecklistDef, table: list[list]) -> tuple[list[I
         bad = [name for name, value in values.items() if isinstance(value, _Formula)]
         errors.extend(RowError(index, name, str(FORMULA_CELL)) for name in bad)
         serial = values.pop(SERIAL_COLUMN)
+        if not bad and _blank_row(values.values()):
+            continue  # a serial of the template that nobody filled in
         answers = {}
         for code, value in values.items():
             if code in bad:
