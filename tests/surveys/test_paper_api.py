@@ -36,7 +36,9 @@ def ru(message):
 
 
 def test_a_volunteer_with_a_token_creates_the_first_entry(api, volunteer_a, sheet, sheet_answers):
-    response = with_token(api, volunteer_a).post(ENTRIES, {"serial": sheet.serial, "answers": sheet_answers}, format="json")
+    response = with_token(api, volunteer_a).post(
+        ENTRIES, {"serial": sheet.serial, "answers": sheet_answers}, format="json"
+    )
     assert response.status_code == 201
     assert response.json() == {
         "serial": sheet.serial,
@@ -105,7 +107,10 @@ def test_a_volunteer_of_another_district_gets_403(api, volunteer_b, sheet, sheet
 
 
 def test_anonymous_and_analyst_requests_are_refused(api, analyst, sheet, sheet_answers):
-    assert api.post(ENTRIES, {"serial": sheet.serial, "answers": sheet_answers}, format="json").status_code in (401, 403)
+    assert api.post(ENTRIES, {"serial": sheet.serial, "answers": sheet_answers}, format="json").status_code in (
+        401,
+        403,
+    )
     analyst_client = with_token(APIClient(), analyst)
     assert analyst_client.post(ENTRIES, {"serial": sheet.serial, "answers": {}}, format="json").status_code == 403
 
@@ -116,7 +121,12 @@ def test_a_batch_status_gives_counts_and_every_sheet(api, volunteer_a, paper_bat
     body = client.get(f"/api/v1/paper/batches/{paper_batch.pk}/").json()
     assert body["batch"]["district"] == "KRG-KZB" and body["batch"]["size"] == 3
     assert body["counts"] == {
-        "printed": 3, "entered_once": 1, "entered_twice": 0, "conflict": 0, "committed": 0, "void": 0
+        "printed": 3,
+        "entered_once": 1,
+        "entered_twice": 0,
+        "conflict": 0,
+        "committed": 0,
+        "void": 0,
     }
     assert [row["serial"] for row in body["sheets"]] == list(paper_batch.sheets.values_list("serial", flat=True))
     assert body["sheets"][0] == {"serial": sheet.serial, "number": 1, "status": "entered_once", "entries": 1}

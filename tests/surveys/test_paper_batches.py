@@ -18,9 +18,15 @@ def test_sheets_are_numbered_on_from_the_last_batch_of_the_district_and_wave(
     survey_ready, district_a, district_b, coordinator
 ):
     wave = survey_ready["wave"]
-    first = batch_create(district=district_a, wave=wave, language="ru", size=3, created_by=coordinator, render_pdf=False)
-    other = batch_create(district=district_b, wave=wave, language="kk", size=2, created_by=coordinator, render_pdf=False)
-    second = batch_create(district=district_a, wave=wave, language="kk", size=2, created_by=coordinator, render_pdf=False)
+    first = batch_create(
+        district=district_a, wave=wave, language="ru", size=3, created_by=coordinator, render_pdf=False
+    )
+    other = batch_create(
+        district=district_b, wave=wave, language="kk", size=2, created_by=coordinator, render_pdf=False
+    )
+    second = batch_create(
+        district=district_a, wave=wave, language="kk", size=2, created_by=coordinator, render_pdf=False
+    )
     assert list(first.sheets.values_list("number", flat=True)) == [1, 2, 3]
     assert list(second.sheets.values_list("number", flat=True)) == [4, 5]
     assert list(other.sheets.values_list("number", flat=True)) == [1, 2]
@@ -31,7 +37,9 @@ def test_sheets_are_numbered_on_from_the_last_batch_of_the_district_and_wave(
 
 def test_a_batch_for_a_whole_region_is_refused(survey_ready, districts, coordinator):
     with pytest.raises(PaperRejected) as refused:
-        batch_create(district=districts["KRG"], wave=survey_ready["wave"], language="ru", size=3, created_by=coordinator)
+        batch_create(
+            district=districts["KRG"], wave=survey_ready["wave"], language="ru", size=3, created_by=coordinator
+        )
     assert refused.value.errors == {"district": [str(DISTRICT_TAKES_NO_SHEETS)]}
     assert not Batch.objects.exists()
 

@@ -20,8 +20,8 @@ from surveys.paper_services import (
     PaperRejected,
     paper_entry_create,
     paper_sheet_void,
-    sheet_for_entry,
     sheet_client_id,
+    sheet_for_entry,
 )
 
 

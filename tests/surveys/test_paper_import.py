@@ -92,8 +92,12 @@ def ru(message) -> str:
 
 
 class TestAGoodFile:
-    def test_each_row_is_stored_as_one_entry_by_the_uploader(self, login, coordinator, paper_batch, sheets, definition, sheet_answers):
-        response = upload(login(coordinator), paper_batch, csv_file(definition, [(s.serial, sheet_answers) for s in sheets]))
+    def test_each_row_is_stored_as_one_entry_by_the_uploader(
+        self, login, coordinator, paper_batch, sheets, definition, sheet_answers
+    ):
+        response = upload(
+            login(coordinator), paper_batch, csv_file(definition, [(s.serial, sheet_answers) for s in sheets])
+        )
         assert response.status_code == 302
         entries = PaperEntry.objects.all()
         assert entries.count() == 3
@@ -126,8 +130,21 @@ class TestAGoodFile:
         paper_entry_create(sheet=sheets[0], user=volunteer_a2, answers=answers)  # one by one
         upload(login(coordinator), paper_batch, csv_file(definition, [(sheets[1].serial, answers)]))  # in bulk
         keyed, bulk = (Sheet.objects.get(pk=sheet.pk).response for sheet in sheets[:2])
-        fields = ("answers", "feeling", "environment", "police", "overall", "sdg_safe", "wave_id", "checklist_id",
-                  "district_id", "channel", "language", "submitted_on", "is_void")
+        fields = (
+            "answers",
+            "feeling",
+            "environment",
+            "police",
+            "overall",
+            "sdg_safe",
+            "wave_id",
+            "checklist_id",
+            "district_id",
+            "channel",
+            "language",
+            "submitted_on",
+            "is_void",
+        )
         assert [getattr(keyed, f) for f in fields] == [getattr(bulk, f) for f in fields]
         assert bulk.answers["unsafe_bus_route"] == "12A"
 
@@ -155,20 +172,33 @@ class TestAGoodFile:
         assert upload(login(coordinator), paper_batch, file).status_code == 302
         assert PaperEntry.objects.get().answers["unsafe_place_note"] == "рынок у вокзала"
 
-    def test_rows_that_hold_only_a_serial_are_skipped(self, login, coordinator, paper_batch, sheets, definition, sheet_answers):
+    def test_rows_that_hold_only_a_serial_are_skipped(
+        self, login, coordinator, paper_batch, sheets, definition, sheet_answers
+    ):
         rows = [(sheets[0].serial, sheet_answers), (sheets[1].serial, {})]
         assert upload(login(coordinator), paper_batch, csv_file(definition, rows)).status_code == 302
         assert PaperEntry.objects.count() == 1
 
     def test_the_import_costs_the_same_queries_for_ten_rows_as_for_three(
-        self, coordinator, volunteer_a, survey_ready, district_a, definition, sheet_answers, django_assert_max_num_queries
+        self,
+        coordinator,
+        volunteer_a,
+        survey_ready,
+        district_a,
+        definition,
+        sheet_answers,
+        django_assert_max_num_queries,
     ):
         from surveys.paper_services import ImportRow, paper_entries_import
 
         counts = []
         for size in (3, 10):
             batch = batch_create(
-                district=district_a, wave=survey_ready["wave"], language="ru", size=size, created_by=coordinator,
+                district=district_a,
+                wave=survey_ready["wave"],
+                language="ru",
+                size=size,
+                created_by=coordinator,
                 render_pdf=False,
             )
             sheets = list(batch.sheets.all())
@@ -184,15 +214,28 @@ class TestAGoodFile:
 
 class TestBadRows:
     def test_every_bad_row_is_listed_and_nothing_is_stored(
-        self, login, coordinator, volunteer_a, volunteer_a2, paper_batch, sheets, definition, sheet_answers,
-        survey_ready, district_a,
+        self,
+        login,
+        coordinator,
+        volunteer_a,
+        volunteer_a2,
+        paper_batch,
+        sheets,
+        definition,
+        sheet_answers,
+        survey_ready,
+        district_a,
     ):
         # Sheet 1 is already committed; sheet 2 was keyed once by the coordinator.
         paper_entry_create(sheet=sheets[0], user=volunteer_a, answers=sheet_answers)
         paper_entry_create(sheet=sheets[0], user=volunteer_a2, answers=sheet_answers)
         paper_entry_create(sheet=sheets[1], user=coordinator, answers=sheet_answers)
         other = batch_create(
-            district=district_a, wave=survey_ready["wave"], language="ru", size=1, created_by=coordinator,
+            district=district_a,
+            wave=survey_ready["wave"],
+            language="ru",
+            size=1,
+            created_by=coordinator,
             render_pdf=False,
         ).sheets.get()
         typo = sheets[2].serial.replace("-000003-", "-000030-")
@@ -223,7 +266,9 @@ class TestBadRows:
         page = response.content.decode()
         assert "pol_trust" in page and definition.by_code["pol_trust"].question("ru") in page
 
-    def test_the_problems_are_told_in_the_users_language(self, login, coordinator, paper_batch, sheets, definition, sheet_answers):
+    def test_the_problems_are_told_in_the_users_language(
+        self, login, coordinator, paper_batch, sheets, definition, sheet_answers
+    ):
         client = login(coordinator)
         client.post(reverse("set_language"), {"language": "kk"})
         rows = [(sheets[0].serial, {**sheet_answers, "safe_walk_day": 7})]
@@ -231,7 +276,9 @@ class TestBadRows:
         with translation.override("kk"):
             assert problems(response) == {(2, "safe_walk_day", str(NOT_AN_OPTION))}
 
-    def test_a_formula_in_an_xlsx_cell_is_refused(self, login, coordinator, paper_batch, sheets, definition, sheet_answers):
+    def test_a_formula_in_an_xlsx_cell_is_refused(
+        self, login, coordinator, paper_batch, sheets, definition, sheet_answers
+    ):
         file = xlsx_file(definition, [(sheets[0].serial, {**sheet_answers, "safe_walk_day": "=2+2"})])
         response = upload(login(coordinator), paper_batch, file)
         assert problems(response) == {(2, "safe_walk_day", ru(FORMULA_CELL))}
@@ -239,10 +286,14 @@ class TestBadRows:
 
 
 class TestBadFiles:
-    def test_unknown_and_missing_columns_are_named(self, login, coordinator, paper_batch, sheets, definition, sheet_answers):
+    def test_unknown_and_missing_columns_are_named(
+        self, login, coordinator, paper_batch, sheets, definition, sheet_answers
+    ):
         header = template_header(definition)
         header = [name for name in header if name != "sex"] + ["phone", "safe_walk_day"]
-        response = upload(login(coordinator), paper_batch, csv_file(definition, [(sheets[0].serial, sheet_answers)], header))
+        response = upload(
+            login(coordinator), paper_batch, csv_file(definition, [(sheets[0].serial, sheet_answers)], header)
+        )
         assert problems(response) == {
             (1, "phone", ru(UNKNOWN_COLUMN)),
             (1, "sex", ru(MISSING_COLUMN)),
@@ -259,7 +310,9 @@ class TestBadFiles:
             (bytes(range(256)) * 4, "entries.csv"),
         ],
     )
-    def test_a_file_that_is_not_csv_or_xlsx_is_refused_by_its_content(self, login, coordinator, paper_batch, content, name):
+    def test_a_file_that_is_not_csv_or_xlsx_is_refused_by_its_content(
+        self, login, coordinator, paper_batch, content, name
+    ):
         response = upload(login(coordinator), paper_batch, SimpleUploadedFile(name, content))
         assert response.status_code == 200
         assert response.context["file_error"] in (ru(NOT_A_TABLE), ru(paper_import.BROKEN_XLSX))
@@ -287,7 +340,9 @@ class TestBadFiles:
         assert "5,0" in response.context["file_error"] or "5.0" in response.context["file_error"]
         assert not PaperEntry.objects.exists()
 
-    def test_a_file_just_over_the_limit_is_refused_by_its_size(self, login, coordinator, paper_batch, settings, monkeypatch):
+    def test_a_file_just_over_the_limit_is_refused_by_its_size(
+        self, login, coordinator, paper_batch, settings, monkeypatch
+    ):
         settings.PAPER_IMPORT_MAX_BYTES = 1000
         monkeypatch.setattr("surveys.paper_views.read_table", lambda *a: pytest.fail("parsed"))
         response = upload(login(coordinator), paper_batch, SimpleUploadedFile("e.csv", b"serial\n" + b"1" * 1200))
@@ -353,7 +408,9 @@ class TestWhoMayImport:
         response = upload(login(other), paper_batch, csv_file(definition, [(sheets[0].serial, sheet_answers)]))
         assert response.status_code == 403 and not PaperEntry.objects.exists()
 
-    def test_an_upload_without_the_csrf_token_is_refused(self, coordinator, paper_batch, definition, sheets, sheet_answers):
+    def test_an_upload_without_the_csrf_token_is_refused(
+        self, coordinator, paper_batch, definition, sheets, sheet_answers
+    ):
         from django.test import Client
 
         client = Client(enforce_csrf_checks=True)

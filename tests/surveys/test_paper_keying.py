@@ -24,7 +24,9 @@ def sheet(paper_batch):
 
 def keyed(answers: dict) -> dict:
     """The form fields as a volunteer types them."""
-    return {code: " ".join(map(str, value)) if isinstance(value, list) else str(value) for code, value in answers.items()}
+    return {
+        code: " ".join(map(str, value)) if isinstance(value, list) else str(value) for code, value in answers.items()
+    }
 
 
 def _russian(message) -> str:
@@ -82,10 +84,14 @@ class TestTheEntryForm:
         entry = PaperEntry.objects.get()
         assert entry.answers == sheet_answers and entry.entered_by == volunteer_a
 
-    def test_two_volunteers_agreeing_commit_the_sheet(self, login, client, volunteer_a, volunteer_a2, sheet, sheet_answers):
+    def test_two_volunteers_agreeing_commit_the_sheet(
+        self, login, client, volunteer_a, volunteer_a2, sheet, sheet_answers
+    ):
         login(volunteer_a).post(reverse("paper:entry", args=[sheet.serial]), keyed(sheet_answers))
         client.logout()
-        response = login(volunteer_a2).post(reverse("paper:entry", args=[sheet.serial]), keyed(sheet_answers), follow=True)
+        response = login(volunteer_a2).post(
+            reverse("paper:entry", args=[sheet.serial]), keyed(sheet_answers), follow=True
+        )
         sheet.refresh_from_db()
         assert sheet.status == Sheet.Status.COMMITTED
         assert sheet.serial in response.content.decode()

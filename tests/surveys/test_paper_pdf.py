@@ -107,7 +107,9 @@ def test_creating_a_batch_renders_its_pdf_through_the_task(
     survey_ready, district_a, coordinator, media_root, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        batch = batch_create(district=district_a, wave=survey_ready["wave"], language="ru", size=2, created_by=coordinator)
+        batch = batch_create(
+            district=district_a, wave=survey_ready["wave"], language="ru", size=2, created_by=coordinator
+        )
     batch.refresh_from_db()
     assert batch.pdf_status == Batch.PdfStatus.READY and batch.pdf_progress == 2
     assert batch.pdf.name.endswith(".pdf")

@@ -24,7 +24,14 @@ def keyed_batch(paper_batch, volunteer_a, volunteer_a2, coordinator, sheet_answe
 
 def test_district_progress_counts_sheets_by_state_and_responses_in_reports(keyed_batch, district_a, wave):
     [row] = district_progress([district_a], wave)
-    assert (row.printed, row.entered_once, row.entered_twice, row.conflict, row.committed, row.void) == (3, 1, 2, 1, 1, 0)
+    assert (row.printed, row.entered_once, row.entered_twice, row.conflict, row.committed, row.void) == (
+        3,
+        1,
+        2,
+        1,
+        1,
+        0,
+    )
     assert (row.paper_in_reports, row.online_in_reports) == (1, 0)
 
 

@@ -103,7 +103,9 @@ def test_volunteers_cannot_reconcile(login, volunteer_a, conflict, sheet_answers
     assert refused.value.forbidden
 
 
-def test_a_coordinator_of_another_district_cannot_see_or_reconcile_the_sheet(conflict, district_b, login, sheet_answers):
+def test_a_coordinator_of_another_district_cannot_see_or_reconcile_the_sheet(
+    conflict, district_b, login, sheet_answers
+):
     from surveys import roles
     from tests.conftest import make_staff
 
