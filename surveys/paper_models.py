@@ -65,6 +65,9 @@ class Sheet(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="sheets")
     number = models.PositiveIntegerField(_("number"))
     serial = models.CharField(_("serial"), max_length=60, unique=True)
+    # The idempotency key its response is stored with (uuid5 of the serial): a sheet can
+    # never be committed twice, and a bulk commit links sheets to responses in one UPDATE.
+    client_id = models.UUIDField(_("response key"), unique=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PRINTED)
     entry_count = models.PositiveSmallIntegerField(_("entries"), default=0)
     # Set when the second entry is compared with the first (the discordance of METHOD-like

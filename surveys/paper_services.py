@@ -143,8 +143,9 @@ def batch_create(
     batch.save()
     Sheet.objects.bulk_create(
         [
-            Sheet(batch=batch, number=number, serial=make_serial(district.code, wave.code, number))
+            Sheet(batch=batch, number=number, serial=serial, client_id=sheet_client_id(serial))
             for number in range(last + 1, last + size + 1)
+            for serial in [make_serial(district.code, wave.code, number)]
         ],
         batch_size=1000,
     )
@@ -303,7 +304,7 @@ def _commit(sheet: Sheet, answers: dict) -> Response:
             language=batch.language,
             answers=answers,
             channel=Response.Channel.PAPER,
-            client_id=sheet_client_id(sheet.serial),
+            client_id=sheet.client_id,
             checklist=batch.checklist,
             wave=batch.wave,
         )
@@ -510,14 +511,8 @@ def paper_entries_import(
             touched.append(sheet)
         PaperEntry.objects.bulk_create(entries, batch_size=1000)
         if responses:
-            _responses_bulk_create(responses)
-            by_client = {response.client_id: response for response in responses}
-            for sheet in touched:
-                if sheet.status == Sheet.Status.COMMITTED:
-                    sheet.response = by_client[sheet_client_id(sheet.serial)]
-        Sheet.objects.bulk_update(
-            touched, ["status", "entry_count", "items_compared", "items_differing", "response"], batch_size=1000
-        )
+            Response.objects.bulk_create(responses, batch_size=1000)
+        _sheets_update(touched)
         committed = sum(1 for sheet in touched if sheet.status == Sheet.Status.COMMITTED)
         conflicts = sum(1 for sheet in touched if sheet.status == Sheet.Status.CONFLICT)
         return ImportOutcome(
@@ -577,16 +572,35 @@ def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answer
         language=batch.language,
         answers=answers,
         submitted_on=today,
-        client_id=sheet_client_id(sheet.serial),
+        client_id=sheet.client_id,
     )
     response.set_scores(respondent_scores(definition, answers))
     return response
 
 
-def _responses_bulk_create(responses: list[Response]) -> None:
-    Response.objects.bulk_create(responses, batch_size=1000)
-    if responses and responses[0].pk is None:  # a database that returns no ids from bulk inserts
-        keys = [response.client_id for response in responses]
-        ids = dict(Response.objects.filter(client_id__in=keys).values_list("client_id", "pk"))
-        for response in responses:
-            response.pk = ids[response.client_id]
+def _sheets_update(sheets: list[Sheet]) -> None:
+    """Write the new state of many sheets in a few UPDATEs: one per distinct state (not
+    one CASE per sheet and field, which is what makes bulk_update slow). Committed sheets
+    are linked to their just-inserted responses by the response key, in the same UPDATE
+    (a committed sheet must always have its response: a database constraint)."""
+    from collections import defaultdict
+
+    from django.db import connection
+    from django.db.models import OuterRef, Subquery
+
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for sheet in sheets:
+        groups[(sheet.status, sheet.entry_count, sheet.items_compared, sheet.items_differing)].append(sheet.pk)
+    response_of_sheet = Subquery(Response.objects.filter(client_id=OuterRef("client_id")).values("pk")[:1])
+    for (status, entry_count, compared, differing), pks in groups.items():
+        values = {
+            "status": status,
+            "entry_count": entry_count,
+            "items_compared": compared,
+            "items_differing": differing,
+        }
+        if status == Sheet.Status.COMMITTED:
+            values["response"] = response_of_sheet
+        size = connection.ops.bulk_batch_size(["pk"], pks) or len(pks)
+        for start in range(0, len(pks), size):
+            Sheet.objects.filter(pk__in=pks[start : start + size]).update(**values)
