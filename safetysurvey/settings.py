@@ -169,8 +169,9 @@ MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Tests render templates without running collectstatic, so no manifest exists.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEBUG or TESTING
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }

@@ -10,8 +10,9 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from checklist.answers import REQUIRED
 from checklist.definition import definition_for, pick
-from checklist.models import Checklist, District
+from checklist.models import Checklist, District, translated
 
 from . import ratelimit
 from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
@@ -71,9 +72,8 @@ def start(request):
         error = "unknown"
     elif "district" in request.GET:
         error = "missing"
-    definition = definition_for(checklist)
     context = {
-        "title": pick(definition.title, _language()),
+        "title": translated(checklist, "title"),
         "groups": district_groups(_districts()),
         "district_error": error,
     }
@@ -159,6 +159,7 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
         "form": form,
         "parts": parts,
         "errors": [(question, message) for part in parts for question in part.questions for message in question.errors],
+        "unanswered": [q for part in parts for q in part.questions if str(REQUIRED) in q.errors],
         "version_changed": version_changed,
         "honeypot_field": HONEYPOT_FIELD,
         "client_id_field": CLIENT_ID_FIELD,

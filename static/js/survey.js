@@ -38,7 +38,7 @@
   }
 
   var progress = document.getElementById("survey-progress");
-  var template = form.getAttribute("data-progress-template") || "%(done)s / %(total)s";
+  var template = form.getAttribute("data-progress-template") || "{done} / {total}";
 
   function updateProgress() {
     if (!progress) return;
@@ -58,7 +58,7 @@
     }
     progress.hidden = false;
     progress.querySelector(".progress-text").textContent =
-      template.replace("%(done)s", done).replace("%(total)s", total);
+      template.replace("{done}", done).replace("{total}", total);
     progress.querySelector(".progress-bar span").style.width = (total ? Math.round(100 * done / total) : 0) + "%";
   }
 
