@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from checklist.definition import clear_cache, definition_for
 from checklist.loading import checklist_load, districts_load
@@ -77,6 +78,14 @@ def _fresh_definition_cache():
     clear_cache()
     yield
     clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request through the test client leaves its language (say, Kazakh from an
+    # Accept-Language header) active in this thread; the next test starts from the default.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
