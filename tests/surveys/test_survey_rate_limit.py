@@ -133,3 +133,35 @@ def test_complete_answers_helper_answers_every_required_question(definition, com
 
     answers = {code: int(value) for code, value in complete_answers().items()}
     assert clean_answers(definition, answers)[1] == {}
+
+
+@pytest.mark.redis
+def test_on_redis_the_limit_holds_and_no_key_or_value_holds_the_address(fill_in, survey_ready, settings):
+    import uuid
+
+    import redis
+
+    from tests.conftest import REDIS_URL
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.SURVEY_RATE_LIMIT = 1
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert fill_in(REMOTE_ADDR=ADDRESS).status_code == 302
+        assert fill_in(REMOTE_ADDR=ADDRESS).status_code == 429
+        keys = list(server.scan_iter(f"{prefix}*"))
+        assert keys, "the counter should be in Redis"
+        for key in keys:
+            assert ADDRESS.encode() not in key
+            assert ADDRESS.encode() not in server.get(key)
+            assert 0 < server.ttl(key) <= 3660  # gone with its hour
+    finally:
+        for key in server.scan_iter(f"{prefix}*"):
+            server.delete(key)
