@@ -1,8 +1,25 @@
 // The resident survey, enhanced. Without this file everything still works: follow-up
 // questions stay visible with an "answer only if ..." note and the server drops answers
 // to follow-ups whose condition is false.
+//
+// Answers in progress are kept in this tab's sessionStorage (never sent anywhere), so that
+// switching the language or reloading does not lose them; the thank-you page and closing
+// the tab clear them.
 (function () {
   "use strict";
+  var DRAFT_PREFIX = "survey-draft:";
+
+  function storage() {
+    try { return window.sessionStorage; } catch (error) { return null; }  // private mode, blocked
+  }
+
+  if (document.querySelector("[data-survey-done]") && storage()) {
+    for (var k = storage().length - 1; k >= 0; k--) {
+      var key = storage().key(k);
+      if (key && key.indexOf(DRAFT_PREFIX) === 0) storage().removeItem(key);
+    }
+  }
+
   var form = document.querySelector(".survey-form");
   if (!form) return;
   document.documentElement.classList.add("js");
@@ -62,10 +79,46 @@
     progress.querySelector(".progress-bar span").style.width = (total ? Math.round(100 * done / total) : 0) + "%";
   }
 
-  function refresh() { applyConditions(); updateProgress(); }
+  var draftKey = DRAFT_PREFIX + window.location.pathname;
+  var NOT_ANSWERS = { csrfmiddlewaretoken: 1, client_id: 1, version: 1, homepage: 1 };
+
+  function isAnswer(el) {
+    if (!el.name || NOT_ANSWERS[el.name] || el.disabled || el.type === "submit") return false;
+    if (el.type === "radio" || el.type === "checkbox") return el.checked;
+    return el.value.trim() !== "";
+  }
+
+  function saveDraft() {
+    var store = storage();
+    if (!store) return;
+    var answers = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (isAnswer(el)) (answers[el.name] = answers[el.name] || []).push(el.value);
+    });
+    try { store.setItem(draftKey, JSON.stringify(answers)); } catch (error) { /* quota: no draft */ }
+  }
+
+  function restoreDraft() {
+    var store = storage();
+    // A form the server sent back (with errors) already holds the resident's answers.
+    if (!store || Array.prototype.some.call(form.elements, isAnswer)) return;
+    var answers;
+    try { answers = JSON.parse(store.getItem(draftKey) || "null"); } catch (error) { answers = null; }
+    if (!answers) return;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var values = el.name && !NOT_ANSWERS[el.name] ? answers[el.name] : null;
+      if (!values) return;
+      if (el.type === "radio" || el.type === "checkbox") el.checked = values.indexOf(el.value) !== -1;
+      else if (el.type === "text") el.value = values[0];
+    });
+  }
+
+  function refresh() { applyConditions(); updateProgress(); saveDraft(); }
   form.addEventListener("change", refresh);
-  form.addEventListener("input", updateProgress);
-  refresh();
+  form.addEventListener("input", function () { updateProgress(); saveDraft(); });
+  restoreDraft();
+  applyConditions();
+  updateProgress();
 
   // One click sends once (the server's one-time token makes a second send harmless anyway).
   var sending = false;

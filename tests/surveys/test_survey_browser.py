@@ -90,3 +90,18 @@ def test_an_option_can_be_chosen_with_the_keyboard_alone(page, live_server, surv
     expect(page.locator("#q-safe_walk_dark-3")).to_be_checked()
     expect(first).not_to_be_checked()
     expect(page.locator("#survey-progress")).to_contain_text("Отвечено: 1 из")
+
+
+def test_answers_in_progress_survive_a_change_of_language_and_go_after_sending(page, live_server, survey_ready):
+    page.goto(f"{live_server.url}/survey/KRG-KZB/questions/")
+    page.locator("label[for='q-safe_walk_day-2']").click()
+    page.locator("label[for='q-vic_fraud-1']").click()
+    page.locator(".site-header .language-switch button[value=kk]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "kk")
+    expect(page.locator("#q-safe_walk_day-2")).to_be_checked()
+    expect(page.locator("#q-vic_fraud-1")).to_be_checked()
+    expect(page.locator("#question-vic_fraud_reported")).to_be_visible()
+    # The thank-you page forgets the draft: the next person on this phone starts blank.
+    page.goto(f"{live_server.url}/survey/thanks/")
+    page.goto(f"{live_server.url}/survey/KRG-KZB/questions/")
+    expect(page.locator("#q-safe_walk_day-2")).not_to_be_checked()
