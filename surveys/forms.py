@@ -54,6 +54,11 @@ class Question:
         return "checkbox" if self.item.kind == "multiple" else "text" if not self.item.has_options else "radio"
 
     @property
+    def multiline(self) -> bool:
+        """Free text with room for more than a line gets a text area."""
+        return self.item.kind == "text" and (self.item.max_length is None or self.item.max_length > 80)
+
+    @property
     def first_input_id(self) -> str:
         return self.choices[0].id if self.choices else f"q-{self.code}"
 

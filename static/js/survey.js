@@ -66,7 +66,7 @@
       if (question.hidden) continue;
       total += 1;
       var answered = false;
-      var controls = question.querySelectorAll("input");
+      var controls = question.querySelectorAll("input, textarea");
       for (var j = 0; j < controls.length; j++) {
         var c = controls[j];
         if ((c.type === "radio" || c.type === "checkbox") ? c.checked : c.value.trim() !== "") { answered = true; break; }
@@ -109,7 +109,7 @@
       var values = el.name && !NOT_ANSWERS[el.name] ? answers[el.name] : null;
       if (!values) return;
       if (el.type === "radio" || el.type === "checkbox") el.checked = values.indexOf(el.value) !== -1;
-      else if (el.type === "text") el.value = values[0];
+      else if (el.type === "text" || el.type === "textarea") el.value = values[0];
     });
   }
 

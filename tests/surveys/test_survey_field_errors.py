@@ -105,7 +105,7 @@ def test_what_the_resident_entered_is_kept_when_the_form_comes_back(
     assert re.search(r'id="q-safe_walk_day-2" name="safe_walk_day" value="2" checked', html)
     assert not re.search(r'id="q-safe_walk_day-4" name="safe_walk_day" value="4" checked', html)
     assert 'value="12а"' in html
-    assert 'value="Остановка у рынка"' in html
+    assert '>Остановка у рынка</textarea>' in html
 
 
 def test_the_token_survives_the_round_trip_so_the_corrected_form_counts_once(
