@@ -315,7 +315,9 @@ def wilson_interval(p: float, n: float, level: float = CONFIDENCE) -> tuple[floa
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # The interval always holds p and lies in [0, 1]; the clamps only absorb rounding
+    # (at p = 0 the lower end is 0 analytically, not 5e-17).
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def _share_core(flag: np.ndarray, w: np.ndarray) -> Estimate:
