@@ -376,9 +376,7 @@ def _normalise_margin(shares: Mapping[Any, float] | None) -> dict[int, float]:
     return {int(k): float(v) for k, v in shares.items() if v is not None}
 
 
-def _collapse(
-    values: np.ndarray, shares: Mapping[int, float], label: str
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _collapse(values: np.ndarray, shares: Mapping[int, float], label: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Group the categories of one raking variable so that every group has both
     respondents and a population share (METHOD.md §4.1).
 
@@ -406,8 +404,7 @@ def _collapse(
         g, h = groups[i], groups[j]
         what = "respondents but no population share" if g[2] > 0 else "a population share but no respondents"
         notes.append(
-            f"{label} {'+'.join(map(str, g[0]))} has {what}; "
-            f"collapsed with {label} {'+'.join(map(str, h[0]))}."
+            f"{label} {'+'.join(map(str, g[0]))} has {what}; collapsed with {label} {'+'.join(map(str, h[0]))}."
         )
         merged = [sorted(g[0] + h[0]), g[1] + h[1], g[2] + h[2]]
         lo = min(i, j)
@@ -437,10 +434,7 @@ def _ipf(
             sums = np.bincount(idx, weights=w, minlength=len(target))
             w = w * (target * w.sum() / sums)[idx]
         total = w.sum()
-        worst = max(
-            float(np.abs(np.bincount(idx, weights=w, minlength=len(t)) / total - t).max())
-            for idx, t in dims
-        )
+        worst = max(float(np.abs(np.bincount(idx, weights=w, minlength=len(t)) / total - t).max()) for idx, t in dims)
         if worst <= tol:
             return w, True, it
     return w, False, max_iter
@@ -567,9 +561,7 @@ def district_weights(frame: pd.DataFrame, population: Mapping[str, Any]) -> pd.S
     return rake_districts(frame, population)[0]
 
 
-def region_weights(
-    frame: pd.DataFrame, population: Mapping[str, Any], district_w: pd.Series | np.ndarray
-) -> pd.Series:
+def region_weights(frame: pd.DataFrame, population: Mapping[str, Any], district_w: pd.Series | np.ndarray) -> pd.Series:
     """Region weights wᵢ · (P_d/P) · (n/n_d) within each wave (METHOD.md §4.1), P and n
     taken over the districts present in that wave, so each district counts by its adult
     population. Raises ValueError if a present district has no adult population."""
@@ -652,9 +644,7 @@ def _assemble_drivers(raw: Mapping[str, tuple[Correlation, Estimate]]) -> list[D
             correlation=c.value,
             n=c.n,
             unfavourable_share=u,
-            priority=bool(
-                c.value is not None and u.value is not None and c.value > med_r and u.value > med_u
-            ),
+            priority=bool(c.value is not None and u.value is not None and c.value > med_r and u.value > med_u),
             suppressed=c.suppressed,
         )
         for item, (c, u) in raw.items()
@@ -707,9 +697,7 @@ def _victimisation_raw(get: Getter, types: Sequence[str], w: np.ndarray, has: Ca
     return out
 
 
-def victimisation(
-    frame: pd.DataFrame, weights: Any = None, *, min_cell: int = DEFAULT_MIN_CELL
-) -> list[Victimisation]:
+def victimisation(frame: pd.DataFrame, weights: Any = None, *, min_cell: int = DEFAULT_MIN_CELL) -> list[Victimisation]:
     """Victimisation rates (METHOD.md §4.6): for every ``vic:<type>`` column the weighted
     share answering yes (Wilson interval, §4.3) and, among victims, the weighted share who
     reported it to the police."""
@@ -771,9 +759,7 @@ def complementary_suppression(
     return out
 
 
-def places(
-    frame: pd.DataFrame, top: int = 10, *, min_cell: int = DEFAULT_MIN_CELL
-) -> Places:
+def places(frame: pd.DataFrame, top: int = 10, *, min_cell: int = DEFAULT_MIN_CELL) -> Places:
     """Counts of ``unsafe_place_type`` and of ``unsafe_bus_route`` (METHOD.md §4.7),
     unweighted, largest first, at most ``top`` of each; counts under ``min_cell`` are
     suppressed, with complementary suppression of the types (their total is shown)."""
@@ -916,9 +902,7 @@ def _unit_raw(
             figs[f"places/type/{k}"] = Count(v)
         for k, v in rc.items():
             figs[f"places/route/{k}"] = Count(v)
-    return _Unit(
-        code, figs, None, [i[len(ITEM_PREFIX) :] for i in items], [v[len(VIC_PREFIX) :] for v in vic]
-    )
+    return _Unit(code, figs, None, [i[len(ITEM_PREFIX) :] for i in items], [v[len(VIC_PREFIX) :] for v in vic])
 
 
 def _raw_n(fig: Any) -> int:
@@ -1007,8 +991,7 @@ def _block_dict(u: _Unit, block: str, prev: _Unit | None, full: bool) -> dict[st
     }
     out["drivers"] = [d.to_dict() for d in _assemble_drivers(raw_drivers)]
     out["victimisation"] = [
-        Victimisation(t, f[f"{block}/vic/{t}/share"], f.get(f"{block}/vic/{t}/reported")).to_dict()
-        for t in u.vic_types
+        Victimisation(t, f[f"{block}/vic/{t}/share"], f.get(f"{block}/vic/{t}/reported")).to_dict() for t in u.vic_types
     ]
     return out
 
@@ -1158,9 +1141,7 @@ def trend(
     block = "weighted" if weighted else "unweighted"
     region_points: list[dict[str, Any]] = []
     district_points: dict[str, list[dict[str, Any]]] = {}
-    per_wave = [
-        _compute_wave(cols, population, w, weighted=weighted, full=False, min_cell=min_cell) for w in waves
-    ]
+    per_wave = [_compute_wave(cols, population, w, weighted=weighted, full=False, min_cell=min_cell) for w in waves]
     codes = sorted({d for _, ds in per_wave for d in ds})
 
     def point(wave: str, u: _Unit | None) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """METHOD.md §4.1: raking within districts and population weights for the region."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -187,7 +186,7 @@ def test_district_weights_rake_each_district_and_wave_separately(rng, make_frame
     population["KRG-NUR"]["margins"]["age_group"] = {1: 0.1, 2: 0.2, 3: 0.3, 4: 0.4}
     w = district_weights(frame, population)
     assert w.index.equals(frame.index)
-    for (wave, district), rows in frame.groupby(["wave", "district"]):
+    for (_wave, district), rows in frame.groupby(["wave", "district"]):
         expected = rake(rows["age_group"], rows["sex"], population[district]["margins"]).weights
         assert np.allclose(w[rows.index], expected)
         assert w[rows.index].sum() == pytest.approx(len(rows))
@@ -209,7 +208,7 @@ def test_region_weights_count_each_district_by_its_adult_population(rng, make_fr
     dw = district_weights(frame, population)
     rw = region_weights(frame, population, dw)
     p_total = population["KRG-KZB"]["adult_population"] + population["KRG-NUR"]["adult_population"]
-    for wave, rows in frame.groupby("wave"):
+    for _wave, rows in frame.groupby("wave"):
         n = len(rows)
         for district, drows in rows.groupby("district"):
             # METHOD.md §4.1: wᵢ · (P_d/P) · (n/n_d), P over the districts present
