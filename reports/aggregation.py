@@ -55,6 +55,12 @@ MISSING_POPULATION = "No adult population for district {district!r}: cannot weig
 NOT_BINARY = "A share needs a 0/1 flag; got values other than 0, 1 and NaN."
 BAD_WEIGHTS = "Weights must be finite and non-negative."
 LENGTH_MISMATCH = "Values and weights differ in length ({n_y} and {n_w})."
+MISSING_COLUMNS = "The responses frame lacks the columns {columns}."
+MISSING_DISTRICT = "Every response of wave {wave!r} needs a district code."
+
+REQUIRED_COLUMNS = (
+    "wave", "district", "channel", "age_group", "sex", *SCORES, SDG, "unsafe_place_type", "unsafe_bus_route",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -568,6 +574,8 @@ def region_weights(frame: pd.DataFrame, population: Mapping[str, Any], district_
     dw = _float_array(district_w)
     wave_codes, _ = pd.factorize(frame["wave"])
     dist_codes, dist_names = pd.factorize(frame["district"])
+    if (wave_codes < 0).any() or (dist_codes < 0).any():
+        raise ValueError(MISSING_DISTRICT.format(wave="any"))
     pop = np.array([_adult_population(population, d) for d in dist_names])
     n_w = np.bincount(wave_codes)
     pair = wave_codes * len(dist_names) + dist_codes
@@ -834,6 +842,8 @@ def _wave_positions(cols: _Columns, wave: str) -> tuple[np.ndarray, dict[str, np
     pos = np.flatnonzero(wave_codes == waves.index(str(wave)))
     dist_codes, districts = cols.codes("district")
     d = dist_codes[pos]
+    if (d < 0).any():
+        raise ValueError(MISSING_DISTRICT.format(wave=str(wave)))
     order = np.argsort(d, kind="stable")
     grouped, d = pos[order], d[order]
     cuts = np.flatnonzero(np.diff(d)) + 1
@@ -929,7 +939,7 @@ def _suppress_units(region: _Unit, districts: Sequence[_Unit], min_cell: int) ->
         by_parent: dict[str, list[tuple[str, str]]] = {}
         for k in u.figs:
             parts = k.split("/")
-            if "channel" in parts:
+            if not k.startswith("places/") and "channel" in parts[:2]:
                 i = parts.index("channel")
                 parent = "/".join(parts[:i] + ["*"] + parts[i + 2 :])
             elif k.startswith("places/type/"):
@@ -1008,6 +1018,12 @@ def _unit_dict(u: _Unit, blocks: Sequence[str], prev: _Unit | None, full: bool, 
         total = f["places/types_total"]
         out["places"] = _places_of(types, routes, total, top).to_dict()
     return out
+
+
+def _check_columns(frame: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(MISSING_COLUMNS.format(columns=", ".join(missing)))
 
 
 def _rake_summary(res: RakeResult) -> dict[str, Any]:
@@ -1092,14 +1108,24 @@ def wave_figures(
     Districts in ``population`` without responses appear, suppressed. With
     ``weighted=False`` only unweighted figures are produced and population is optional.
 
-    Shape: {"wave", "previous_wave", "min_cell", "primary", "blocks", "region": Unit,
-    "districts": {code: Unit}}, where Unit = {"code", "n", "suppressed", "rake",
-    "weighted" and/or "unweighted": Block, "places"} and Block = {"n_eff", "deff",
-    "index", "environment", "police", "overall", "sdg" (Estimates), "change" (only with
-    ``previous_wave``: {"index", "sdg"} Changes or None), "by_channel": {channel: {"n",
-    "suppressed", "index", "sdg"}}, "drivers": [Driver], "victimisation":
-    [Victimisation]}.
+    Shape (every number may be None; ``suppressed`` says it is hidden by §4.8)::
+
+        {"wave", "previous_wave", "min_cell", "primary": "weighted"|"unweighted",
+         "blocks": [...], "region": Unit, "districts": {code: Unit}}
+        Unit = {"code", "n", "suppressed",
+                "rake": {"converged", "flagged", "notes"} (district) or
+                        {"flagged", "flagged_districts", "notes"} (region) or None,
+                "weighted": Block (unless weighted=False), "unweighted": Block,
+                "places": Places.to_dict()}
+        Block = {"n_eff", "deff", "index", "environment", "police", "overall", "sdg",
+                 "change": {"index": Change, "sdg": Change}  (only with previous_wave),
+                 "by_channel": {"online"|"paper": {"n", "suppressed", "index", "sdg"}},
+                 "drivers": [Driver.to_dict()], "victimisation": [Victimisation.to_dict()]}
+
+    Estimates are ``Estimate.to_dict()``: {"value", "se", "low", "high", "n", "n_eff",
+    "deff", "suppressed"}; scores are 0–100, shares proportions 0–1.
     """
+    _check_columns(frame)
     cols = _Columns(frame)
     blocks = ["weighted", "unweighted"] if weighted else ["unweighted"]
     region, districts = _compute_wave(cols, population, wave, weighted=weighted, full=True, min_cell=min_cell)
@@ -1137,6 +1163,7 @@ def trend(
     one Point per wave in the order given: {"wave", "n", "suppressed", "index", "sdg"}
     (Estimates of the primary weighting).
     """
+    _check_columns(frame)
     cols = _Columns(frame)
     block = "weighted" if weighted else "unweighted"
     region_points: list[dict[str, Any]] = []

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -238,3 +239,32 @@ def test_trend_unweighted_needs_no_population(two_waves):
     result = trend(two_waves, {}, ["2020", "2021"], weighted=False)
     assert result["primary"] == "unweighted"
     assert result["region"][0]["index"]["value"] == pytest.approx(wave(two_waves, "2020")["feeling"].mean())
+
+
+def test_wave_figures_name_the_columns_a_frame_lacks(two_waves, population):
+    with pytest.raises(ValueError, match="lacks the columns sdg_safe, unsafe_bus_route"):
+        wave_figures(two_waves.drop(columns=["sdg_safe", "unsafe_bus_route"]), population, "2021")
+
+
+def test_wave_figures_refuse_a_response_without_a_district(two_waves, population):
+    two_waves.loc[two_waves.index[-1], "district"] = None
+    with pytest.raises(ValueError, match="needs a district code"):
+        wave_figures(two_waves, population, "2021")
+
+
+def test_wave_figures_of_an_empty_frame_are_all_suppressed(two_waves, population):
+    figures = wave_figures(two_waves.iloc[:0], population, "2021")
+    assert figures["region"]["suppressed"] and figures["region"]["weighted"]["index"]["value"] is None
+    assert all(d["suppressed"] for d in figures["districts"].values())
+    json.dumps(figures, allow_nan=False)
+
+
+def test_wave_figures_of_all_missing_answers_have_no_number(make_frame, make_population):
+    frame = make_frame(n=30, age_group=[1, 2, 3] * 10, sex=[1, 2] * 15, item__env_cctv=np.nan, vic__fraud=np.nan)
+    figures = wave_figures(frame, make_population(["KRG-KZB"]), "2021")
+    kzb = figures["districts"]["KRG-KZB"]["weighted"]
+    assert figures["districts"]["KRG-KZB"]["n"] == 30
+    for key in ("index", "environment", "police", "overall", "sdg"):
+        assert kzb[key]["value"] is None and kzb[key]["suppressed"]
+    assert kzb["drivers"][0]["correlation"] is None and kzb["victimisation"][0]["share"]["value"] is None
+    assert figures["districts"]["KRG-KZB"]["places"]["types"] == []
