@@ -912,7 +912,7 @@ class _Columns:
         self._float: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list]] = {}
 
-    def float(self, col: str) -> np.ndarray:
+    def floats(self, col: str) -> np.ndarray:
         if col not in self._float:
             s = self.frame[col]
             self._float[col] = s.to_numpy() if s.dtype == np.float64 else _float_array(s)
@@ -938,18 +938,18 @@ class _Unit:
 
 
 def _as_index(pos: np.ndarray) -> np.ndarray | slice:
-    """Positions as a slice when they are one contiguous run (then columns are read as
-    views, not copied: a one-wave frame's region reads the frame in place)."""
+    """Positions as a slice when they are one contiguous run, so that a district of a
+    frame ordered by district is read as views of the columns, not gathered."""
     if len(pos) and pos[-1] - pos[0] + 1 == len(pos):
         return slice(int(pos[0]), int(pos[-1]) + 1)
     return pos
 
 
-def _wave_positions(cols: _Columns, wave: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Row positions of ``wave`` (frame order) and per district (frame order within)."""
+def _wave_positions(cols: _Columns, wave: str) -> dict[str, np.ndarray]:
+    """Row positions of ``wave`` per district, in frame order within each district."""
     wave_codes, waves = cols.codes("wave")
     if str(wave) not in waves:
-        return np.empty(0, dtype=np.int64), {}
+        return {}
     pos = np.flatnonzero(wave_codes == waves.index(str(wave)))
     dist_codes, districts = cols.codes("district")
     d = dist_codes[pos]
@@ -960,7 +960,7 @@ def _wave_positions(cols: _Columns, wave: str) -> tuple[np.ndarray, dict[str, np
     cuts = np.flatnonzero(np.diff(d)) + 1
     parts = np.split(grouped, cuts)
     starts = np.concatenate([[0], cuts]) if len(d) else np.empty(0, dtype=np.int64)
-    return pos, {districts[d[s]]: part for s, part in zip(starts, parts, strict=False) if len(part)}
+    return {districts[d[s]]: part for s, part in zip(starts, parts, strict=False) if len(part)}
 
 
 def _cell_figures(
@@ -983,7 +983,7 @@ def _cell_figures(
 
     def get(col: str) -> np.ndarray:
         if col not in cache:
-            cache[col] = cols.float(col)[index]
+            cache[col] = cols.floats(col)[index]
         return cache[col]
 
     stats: dict[str, Any] = {"n": n}
@@ -1216,10 +1216,10 @@ def _compute_wave(
     min_cell: int,
 ) -> tuple[_Unit, dict[str, _Unit]]:
     """Figures of the region and of every district of ``wave``, suppressed (§4.8)."""
-    _, by_district = _wave_positions(cols, wave)
+    by_district = _wave_positions(cols, wave)
     codes = sorted(set(by_district) | set(population))
     empty = np.empty(0, dtype=np.int64)
-    age, sex = cols.float("age_group"), cols.float("sex")
+    age, sex = cols.floats("age_group"), cols.floats("sex")
     present = list(by_district)
     n_total = sum(len(p) for p in by_district.values())
     if weighted:
