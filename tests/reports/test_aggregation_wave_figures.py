@@ -1,6 +1,9 @@
 """The whole product of a wave and the trend across waves (METHOD.md §4)."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -307,3 +310,10 @@ def test_combining_cells_equals_computing_over_their_union(cells):
     for key in ("value", "se", "low", "high", "n_eff", "deff"):
         assert getattr(combined, key) == pytest.approx(getattr(direct, key), rel=1e-9, abs=1e-9), key
     assert combined.n == direct.n
+
+
+def test_the_aggregation_module_imports_no_django():
+    root = Path(__file__).resolve().parents[2]
+    code = "import sys, reports.aggregation; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
