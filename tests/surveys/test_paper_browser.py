@@ -2,8 +2,6 @@
 the coordinator resolves it, and the response shows in the district's counts; a volunteer
 of another district is refused."""
 
-import os
-
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -11,43 +9,18 @@ from django.utils import translation
 from checklist.definition import definition_for
 from surveys.paper_answers import keyed_text
 from surveys.paper_services import SERIAL_CHECK_FAILED, SERIAL_NOT_YOURS
-from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # would otherwise trip Django's async-safety check.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page_as(chromium, live_server):
+def page_as(browser, live_server):
     """page_as(user) -> a Playwright page logged in as that user (session cookie, no typing)."""
     contexts = []
 
     def _page(user):
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        context = chromium.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+        context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
         context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
         contexts.append(context)
