@@ -12,6 +12,7 @@ from surveys.paper_services import SERIAL_CHECK_FAILED, SERIAL_NOT_YOURS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
 @pytest.fixture
 def page_as(browser, live_server):
     """page_as(user) -> a Playwright page logged in as that user (session cookie, no typing)."""
