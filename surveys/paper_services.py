@@ -257,7 +257,7 @@ def paper_entry_create(*, sheet: Sheet, user, answers: dict, source: str = Paper
     response (identical, nothing to settle) or send the sheet to reconciliation."""
     with transaction.atomic():
         sheet = (
-            Sheet.objects.select_for_update()
+            Sheet.objects.select_for_update(of=("self",))
             .select_related("batch__district", "batch__wave", "batch__checklist")
             .get(pk=sheet.pk)
         )
@@ -324,7 +324,7 @@ def paper_sheet_reconcile(*, sheet: Sheet, user, answers: dict, reason: str = ""
     final value is not what both entries said is written to the sheet's history.
     """
     with transaction.atomic():
-        sheet = Sheet.objects.select_for_update().select_related("batch__checklist").get(pk=sheet.pk)
+        sheet = Sheet.objects.select_for_update(of=("self",)).select_related("batch__checklist").get(pk=sheet.pk)
         _check_coordinator(user, sheet)
         if sheet.status != Sheet.Status.CONFLICT:
             raise PaperRejected({"__all__": [str(NOT_IN_CONFLICT)]})
@@ -363,7 +363,11 @@ def paper_sheet_reconcile(*, sheet: Sheet, user, answers: dict, reason: str = ""
 def paper_response_edit(*, sheet: Sheet, user, answers: dict, reason: str) -> list[SheetChange]:
     """Correct a committed sheet: new answers and scores, one history row per changed item."""
     with transaction.atomic():
-        sheet = Sheet.objects.select_for_update().select_related("batch__checklist", "response").get(pk=sheet.pk)
+        sheet = (
+            Sheet.objects.select_for_update(of=("self",))
+            .select_related("batch__checklist", "response")
+            .get(pk=sheet.pk)
+        )
         _check_coordinator(user, sheet)
         if sheet.status == Sheet.Status.VOID:
             raise PaperRejected({"__all__": [str(SHEET_IS_VOID)]})
@@ -400,7 +404,7 @@ def paper_response_edit(*, sheet: Sheet, user, answers: dict, reason: str) -> li
 def paper_sheet_void(*, sheet: Sheet, user, reason: str) -> Sheet:
     """Mark a sheet void (spoiled, duplicate interview...). It stays, out of reports."""
     with transaction.atomic():
-        sheet = Sheet.objects.select_for_update().select_related("batch", "response").get(pk=sheet.pk)
+        sheet = Sheet.objects.select_for_update(of=("self",)).select_related("batch", "response").get(pk=sheet.pk)
         _check_coordinator(user, sheet)
         if sheet.status == Sheet.Status.VOID:
             raise PaperRejected({"__all__": [str(ALREADY_VOID)]})
@@ -472,7 +476,7 @@ def paper_entries_import(
     """
     with transaction.atomic():
         # The lock keeps anyone from keying these sheets between our checks and our writes.
-        sheets = {sheet.serial: sheet for sheet in Sheet.objects.select_for_update().filter(batch=batch)}
+        sheets = {sheet.serial: sheet for sheet in Sheet.objects.select_for_update(of=("self",)).filter(batch=batch)}
         keyed: dict[int, list[dict]] = {}
         for entry in PaperEntry.objects.filter(sheet__batch=batch).values(
             "sheet_id", "entered_by_id", "answers", "not_applicable"
