@@ -169,3 +169,14 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_survey_current():
+    # surveys.current keeps the open wave, checklist and districts per process for a few
+    # seconds; rows (and their ids) of one test must not leak into the next.
+    from surveys import current
+
+    current.clear()
+    yield
+    current.clear()
