@@ -180,3 +180,19 @@ def _fresh_survey_current():
     current.clear()
     yield
     current.clear()
+
+
+@pytest.fixture
+def complete_answers(definition):
+    """A valid answer to every shown required item of checklist v1: a middle point of each
+    scale, and "no" to each yes/no question, so that no follow-up question is shown."""
+    answers = {}
+    for item in definition.items:
+        if not item.required or item.show_if_item:
+            continue
+        if item.kind == "yes_no":
+            answers[item.code] = 0
+        else:
+            points = sorted(option.value for option in item.options if not option.missing)
+            answers[item.code] = points[len(points) // 2]
+    return answers
