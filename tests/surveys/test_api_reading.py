@@ -88,7 +88,7 @@ def test_a_newly_published_version_changes_the_etag(client, survey_ready):
 
 
 def test_without_a_published_checklist_the_api_says_so(client, districts):
-    response = client.get(CHECKLIST)
+    response = client.get(CHECKLIST, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
     assert response.json() == {"detail": "No checklist is published yet."}
 
