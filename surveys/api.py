@@ -44,7 +44,9 @@ from .services import (
 )
 
 UNKNOWN_DISTRICT = _("There is no district with this code.")
-ANSWERS_NOT_AN_OBJECT = _('Send the answers as an object: {"item code": value, ...}.')
+# No braces in messages DRF formats (self.fail): it calls str.format on them.
+ANSWERS_NOT_AN_OBJECT = _("Send the answers as an object that maps item codes to values.")
+CLIENT_ID_NOT_A_UUID = _("Send the client id as a UUID string, e.g. 6f1c2a8e-4b7d-4e55-9a43-0d8a7c0f2b91.")
 UNKNOWN_LANG_PARAMETER = _("Use lang=ru, lang=kk or lang=en, or leave it out for all three.")
 
 # Public lists change a few times a year; clients and proxies may keep them this long.
@@ -273,6 +275,17 @@ class AnswersField(serializers.Field):
         return value
 
 
+class ClientIdField(serializers.UUIDField):
+    """A UUID as a string only: DRF's UUIDField would also take an integer."""
+
+    default_error_messages = {"invalid": CLIENT_ID_NOT_A_UUID}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ResponseInSerializer(serializers.Serializer):
     district = serializers.CharField(max_length=20, help_text="Code of a district with takes_responses: true.")
     language = serializers.ChoiceField(
@@ -280,7 +293,7 @@ class ResponseInSerializer(serializers.Serializer):
         help_text="The language the resident answered in.",
     )
     answers = AnswersField()
-    client_id = serializers.UUIDField(
+    client_id = ClientIdField(
         required=False, allow_null=True,
         help_text="A UUID the client makes once per response. Sending it again returns the stored response "
         "(200) instead of storing a second one, so a retry after a lost connection is safe.",

@@ -172,12 +172,16 @@ def login(client):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_survey_current():
+def _fresh_survey_state():
     # surveys.current keeps the open wave, checklist and districts per process for a few
-    # seconds; rows (and their ids) of one test must not leak into the next.
+    # seconds, and the cache holds the per-address submission counters: neither may leak
+    # from one test into the next (every test client comes from 127.0.0.1).
+    from django.core.cache import cache
+
     from surveys import current
 
     current.clear()
+    cache.clear()
     yield
     current.clear()
 
