@@ -9,6 +9,7 @@ characters, unpaired surrogates, infinities) with a 400, so bad input never reac
 
 import json
 import math
+import re
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
@@ -24,13 +25,16 @@ UNSTORABLE = _("The request body holds text or numbers that cannot be stored (a 
                "an unpaired surrogate or an infinite number).")
 
 
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
 def _storable(data) -> bool:
     """True when every string and number in parsed JSON can go into a jsonb column."""
     stack = [data]
     while stack:
         value = stack.pop()
         if isinstance(value, str):
-            if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            if _UNSTORABLE_CHARACTER.search(value):
                 return False
         elif isinstance(value, float):
             if not math.isfinite(value):

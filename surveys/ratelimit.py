@@ -72,14 +72,15 @@ def rate_limit_count(request) -> int:
         return 0
     key = cache_key(request)
     try:
-        # add() then incr() is atomic in every shared backend; the key outlives its hour a little.
-        if cache.add(key, 1, timeout=WINDOW_SECONDS + 60):
-            return 1
+        # incr() and add() are atomic in every shared backend. incr() first: after the
+        # hour's first submission the counter exists. The key outlives its hour by a minute,
+        # so it never expires while its hour can still ask for it.
         try:
             return cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=WINDOW_SECONDS + 60)
-            return 1
+        except ValueError:
+            if cache.add(key, 1, timeout=WINDOW_SECONDS + 60):
+                return 1
+            return cache.incr(key)  # another process added it in between
     except Exception:
         logger.warning("Rate-limit cache unavailable; the submission was not counted", exc_info=True)
         return 0

@@ -1,6 +1,7 @@
 """The OpenAPI 3 schema at /api/schema/ describes the public API as it really answers."""
 
 import json
+import uuid
 
 import jsonschema
 import pytest
@@ -108,3 +109,12 @@ def test_the_schema_check_itself_refuses_a_body_of_the_wrong_shape(schema):
         validate(schema, "/api/v1/districts/", "get", 200, [{"code": 1, "takes_responses": "yes"}])
     with pytest.raises(jsonschema.ValidationError):
         validate(schema, "/api/v1/responses/", "post", 201, {"district": "KRG-KZB", "scores": {"feeling": "high"}})
+
+
+def test_the_stored_response_is_what_its_serializer_documents(client, survey_ready, complete_answers):
+    from surveys.api import ResponseOutSerializer
+    from surveys.models import Response
+
+    body = {"district": "KRG-KZB", "language": "en", "answers": complete_answers, "client_id": str(uuid.uuid4())}
+    data = client.post("/api/v1/responses/", body, content_type="application/json").json()
+    assert data == ResponseOutSerializer(Response.objects.get()).data
