@@ -2,6 +2,7 @@
 cache under an HMAC of the address."""
 
 import datetime
+import os
 import uuid
 
 import pytest
@@ -123,3 +124,16 @@ def test_submissions_still_work_when_the_cache_is_down(client, body, limit_of_tw
     for method in ("get", "add", "incr", "set"):
         monkeypatch.setattr(ratelimit.cache, method, broken)
     assert [post(client, body).status_code for _ in range(3)] == [201, 201, 201]
+
+
+@pytest.mark.redis
+def test_the_limit_holds_with_the_production_redis_cache(client, body, limit_of_two, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "safetysurvey.cache.RedisCache",
+            "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    assert [post(client, body).status_code for _ in range(3)] == [201, 201, 429]
+    assert Response.objects.count() == 2
