@@ -370,6 +370,8 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=2000, help="different responses to cycle through")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/12", help="CACHE_URL of the server ('' = local)")
+    parser.add_argument("--rate-limit", type=int, default=10**9,
+                        help="SURVEY_RATE_LIMIT of the server (default: never trips; 0 turns the limiter off)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
     args = parser.parse_args()
 
@@ -381,7 +383,7 @@ def main() -> None:
         "DEBUG": "0",
         "SECRET_KEY": "bench-ingest-" + uuid.uuid4().hex,
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SURVEY_RATE_LIMIT": "1000000000",
+        "SURVEY_RATE_LIMIT": str(args.rate_limit),
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
@@ -440,6 +442,8 @@ def main() -> None:
           + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
           + f"; load: {client}" + (f" ({args.wrk_threads} thread)" if client == "wrk" else "")
           + f", {args.concurrency} connections, {args.duration:g} s each after {args.warmup:g} s warm-up")
+    print(f"Cache: {args.cache or 'local memory'}; rate limiter: "
+          + (f"on (limit {args.rate_limit}/hour)" if args.rate_limit > 0 else "off"))
     print()
     print(f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
           f"{'gunicorn CPU ms/req':>21}")
