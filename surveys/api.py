@@ -387,12 +387,22 @@ SURVEY_CLOSED = inline_serializer(
         "checklist": serializers.ListField(child=serializers.CharField(), required=False),
     },
 )
+# A complete, valid response to checklist v1 (tests/surveys/test_api_schema.py posts it).
 EXAMPLE_BODY = {
     "district": "KRG-KZB",
     "language": "kk",
     "client_id": "6f1c2a8e-4b7d-4e55-9a43-0d8a7c0f2b91",
-    "answers": {"safe_walk_dark": 3, "safe_walk_day": 4, "env_lighting": 2, "unsafe_place_type": 2,
-                "unsafe_bus_route": "12A"},
+    "answers": {
+        "safe_walk_dark": 2, "safe_walk_day": 4, "safe_home_night": 3, "safe_transport": 2,
+        "worry_burglary": 2, "worry_pickpocket": 4, "worry_fraud": 3, "worry_violence": 1,
+        "env_lighting": 2, "env_cctv": 1, "env_disorder": 3, "env_youth_groups": 4, "env_abandoned": 2,
+        "env_stray_dogs": 5, "env_neighbours": 4,
+        "pol_trust": 3, "pol_inspector_known": 1, "pol_reachable": 2, "pol_response": 3, "pol_fair": 4,
+        "pol_cooperate": 5,
+        "vic_burglary": 0, "vic_transport_theft": 1, "vic_transport_theft_reported": 0, "vic_fraud": 0,
+        "vic_assault_hooliganism": 0,
+        "unsafe_place_type": 2, "unsafe_bus_route": "12A", "age_group": 2, "sex": 1,
+    },
 }
 EXAMPLE_STORED = {
     "client_id": "6f1c2a8e-4b7d-4e55-9a43-0d8a7c0f2b91",
@@ -400,7 +410,7 @@ EXAMPLE_STORED = {
     "wave": "2020-spring",
     "checklist": 1,
     "language": "kk",
-    "scores": {"feeling": 58.3, "environment": 47.6, "police": 61.1, "overall": 55.7, "sdg_safe": True},
+    "scores": {"feeling": 60.4, "environment": 35.7, "police": 60.0, "overall": 52.0, "sdg_safe": False},
 }
 
 

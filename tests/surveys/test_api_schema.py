@@ -118,3 +118,13 @@ def test_the_stored_response_is_what_its_serializer_documents(client, survey_rea
     body = {"district": "KRG-KZB", "language": "en", "answers": complete_answers, "client_id": str(uuid.uuid4())}
     data = client.post("/api/v1/responses/", body, content_type="application/json").json()
     assert data == ResponseOutSerializer(Response.objects.get()).data
+
+
+def test_the_documented_example_is_a_valid_response_with_the_documented_scores(client, survey_ready):
+    from surveys.api import EXAMPLE_BODY, EXAMPLE_STORED
+
+    response = client.post("/api/v1/responses/", EXAMPLE_BODY, content_type="application/json")
+    assert response.status_code == 201, response.content
+    scores = {key: round(value, 1) if isinstance(value, float) else value
+              for key, value in response.json()["scores"].items()}
+    assert scores == EXAMPLE_STORED["scores"]
