@@ -34,19 +34,23 @@ from checklist.models import District
 from . import current
 from .models import Response as SurveyResponse
 from .parsers import BoundedJSONParser
-from .ratelimit import RATE_LIMITED, rate_limit_count, rate_limited, retry_after
+from .ratelimit import rate_limit_count, rate_limit_exceeded, rate_limit_retry_after
 from .services import (
     DISTRICT_TAKES_NO_RESPONSES,
     NO_CHECKLIST,
     UNKNOWN_LANGUAGE,
     ResponseRejected,
     response_submit,
+    stored_response,
 )
 
 UNKNOWN_DISTRICT = _("There is no district with this code.")
 # No braces in messages DRF formats (self.fail): it calls str.format on them.
 ANSWERS_NOT_AN_OBJECT = _("Send the answers as an object that maps item codes to values.")
 CLIENT_ID_NOT_A_UUID = _("Send the client id as a UUID string, e.g. 6f1c2a8e-4b7d-4e55-9a43-0d8a7c0f2b91.")
+RATE_LIMITED = _("Too many responses have come from your network in the last hour. Please try again later.")
+# The resident form's scope: one limit per address across both channels.
+RATE_LIMIT_SCOPE = "survey"
 UNKNOWN_LANG_PARAMETER = _("Use lang=ru, lang=kk or lang=en, or leave it out for all three.")
 
 # Public lists change a few times a year; clients and proxies may keep them this long.
@@ -414,6 +418,15 @@ EXAMPLE_STORED = {
 }
 
 
+def _stored_under_client_id(data) -> SurveyResponse | None:
+    field = ClientIdField()
+    try:
+        client_id = field.to_internal_value(data.get("client_id")) if isinstance(data, dict) else None
+    except serializers.ValidationError:
+        return None
+    return stored_response(client_id) if client_id else None
+
+
 class ResponseCreateView(APIView):
     # No authentication at all: an anonymous JSON POST needs no CSRF token (SessionAuthentication
     # would demand one from a browser that happens to carry a session cookie).
@@ -461,11 +474,14 @@ class ResponseCreateView(APIView):
         tags=["survey"],
     )
     def post(self, request):
-        if rate_limited(request):
+        if rate_limit_exceeded(request, scope=RATE_LIMIT_SCOPE):
+            # A retry of a response stored before the limit was reached still gets its 200.
+            if stored := _stored_under_client_id(request.data):
+                return Response(stored_data(stored), status=status.HTTP_200_OK)
             return Response(
                 {"detail": str(RATE_LIMITED)},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(retry_after())},
+                headers={"Retry-After": str(rate_limit_retry_after())},
             )
         serializer = ResponseInSerializer(data=request.data)
         if not serializer.is_valid():
@@ -487,5 +503,5 @@ class ResponseCreateView(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE if closed else status.HTTP_400_BAD_REQUEST,
             )
         if created:
-            rate_limit_count(request)
+            rate_limit_count(request, scope=RATE_LIMIT_SCOPE)
         return Response(stored_data(response), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,14 +1,21 @@
-"""A per-address limit on anonymous submissions, held only in the cache.
+"""An anonymous per-address rate limit for submissions, held only in the cache.
 
-The client's address is never stored, logged or used as a cache key: the key holds an HMAC
-of it (keyed with SECRET_KEY, so nobody holding the cache can hash all 2^32 IPv4 addresses
-to reverse it) and the hour it counts, and it expires with that hour. IPv6 addresses count
-by their /64 network, the block one household or phone is usually given.
+Abuse control without identity (README "Privacy"): the client address is never stored
+or logged. It only feeds an HMAC (keyed with SECRET_KEY) together with the scope and
+the current hour, and that digest names a counter in the cache that expires with the
+hour. Neither the cache key nor its value contains the address, and two hours' keys of
+the same address cannot be linked without the secret. IPv6 addresses count by their /64
+network, the block one household or phone is usually given. If the cache is down, the
+limit fails open (submissions go through, a warning without the address is logged):
+residents' answers never depend on the cache.
 
-`rate_limited(request)` asks whether the address has used up this hour's submissions;
-`rate_limit_count(request)` counts one more once a submission was stored. The limit is
-settings.SURVEY_RATE_LIMIT per hour (0 turns it off). When the cache is down, residents
-can still submit: the limiter fails open and says so in the log (without the address).
+Usage, for any channel (resident form, API):
+
+    if rate_limit_exceeded(request, scope="survey"):
+        ...answer 429...
+    response, created = response_submit(...)
+    if created:
+        rate_limit_count(request, scope="survey")   # count successful submissions only
 """
 
 import ipaddress
@@ -18,15 +25,29 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
-WINDOW_SECONDS = 3600
-RATE_LIMITED = _("Too many responses have come from your network in the last hour. Please try again later.")
+HOUR = 3600
+_KEY_SALT = "surveys.ratelimit"
+
+
+def client_address(request) -> str:
+    """The address of the client, seen through `TRUSTED_PROXY_COUNT` reverse proxies.
+
+    Behind N proxies that each append to X-Forwarded-For, the client is the N-th entry
+    from the right; anything further left was written by the client and can be forged.
+    """
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 def _network(address: str) -> str:
+    """The unit that is counted: the IPv4 address, or the /64 network of an IPv6 address."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -38,49 +59,65 @@ def _network(address: str) -> str:
     return str(ip)
 
 
-def _window(now: float | None = None) -> int:
-    return int((time.time() if now is None else now) // WINDOW_SECONDS)
+def _bucket(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // HOUR)
 
 
-def cache_key(request, now: float | None = None) -> str:
-    """The counter's key for the request's address and the current hour: an HMAC, never the address."""
-    digest = salted_hmac("surveys.ratelimit", _network(request.META.get("REMOTE_ADDR", "")), algorithm="sha256")
-    return f"survey-rate:{_window(now)}:{digest.hexdigest()[:40]}"
+def rate_limit_key(request, *, scope: str = "survey", now: float | None = None) -> str:
+    """The cache key of this client's counter for the current hour: a digest, no address."""
+    bucket = _bucket(now)
+    network = _network(client_address(request))
+    digest = salted_hmac(_KEY_SALT, f"{scope}|{bucket}|{network}", algorithm="sha256").hexdigest()
+    return f"ratelimit:{scope}:{bucket}:{digest[:40]}"
 
 
-def retry_after(now: float | None = None) -> int:
-    """Seconds until the current hour's counters start again."""
-    now = time.time() if now is None else now
-    return int((_window(now) + 1) * WINDOW_SECONDS - now) + 1
+def rate_limit_limit() -> int:
+    """Successful submissions allowed per client address per hour (settings.SURVEY_RATE_LIMIT)."""
+    return getattr(settings, "SURVEY_RATE_LIMIT", 20)
 
 
-def rate_limited(request) -> bool:
-    """True when the request's address has already made SURVEY_RATE_LIMIT submissions this hour."""
-    limit = settings.SURVEY_RATE_LIMIT
+def rate_limit_used(request, *, scope: str = "survey", now: float | None = None) -> int:
+    return cache.get(rate_limit_key(request, scope=scope, now=now), 0)
+
+
+def rate_limit_exceeded(request, *, scope: str = "survey", now: float | None = None) -> bool:
+    """True when this client already made `SURVEY_RATE_LIMIT` counted submissions this hour.
+
+    A limit of 0 or less switches the limit off.
+    """
+    limit = rate_limit_limit()
     if limit <= 0:
         return False
     try:
-        return (cache.get(cache_key(request)) or 0) >= limit
+        return rate_limit_used(request, scope=scope, now=now) >= limit
     except Exception:  # the cache backend's own errors differ (Redis, Memcached, ...)
         logger.warning("Rate-limit cache unavailable; letting the submission through", exc_info=True)
         return False
 
 
-def rate_limit_count(request) -> int:
-    """Count one stored submission from the request's address; returns this hour's count so far."""
-    if settings.SURVEY_RATE_LIMIT <= 0:
+def rate_limit_count(request, *, scope: str = "survey", now: float | None = None) -> int:
+    """Count one successful submission for this client in the current hour; returns the new count."""
+    if rate_limit_limit() <= 0:
         return 0
-    key = cache_key(request)
+    now = time.time() if now is None else now
+    key = rate_limit_key(request, scope=scope, now=now)
+    # The counter lives until the end of its hour (plus a minute of clock slack), so it
+    # cannot expire while its hour still asks for it.
+    timeout = HOUR - int(now % HOUR) + 60
     try:
-        # incr() and add() are atomic in every shared backend. incr() first: after the
-        # hour's first submission the counter exists. The key outlives its hour by a minute,
-        # so it never expires while its hour can still ask for it.
+        # incr() first: after the hour's first submission the counter exists, and one
+        # round trip is all it takes (safetysurvey/cache.py; BENCHMARKS.md, "Ingest").
         try:
             return cache.incr(key)
         except ValueError:
-            if cache.add(key, 1, timeout=WINDOW_SECONDS + 60):
-                return 1
-            return cache.incr(key)  # another process added it in between
+            cache.add(key, 0, timeout)  # the hour's first; another process may win the add
+            return cache.incr(key)
     except Exception:
         logger.warning("Rate-limit cache unavailable; the submission was not counted", exc_info=True)
         return 0
+
+
+def rate_limit_retry_after(now: float | None = None) -> int:
+    """Seconds until the current hour's counters start again (for a Retry-After header)."""
+    now = time.time() if now is None else now
+    return HOUR - int(now % HOUR)

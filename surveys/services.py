@@ -52,12 +52,13 @@ def response_submit(
             client_id=client_id, checklist=checklist, wave=wave,
         )
     except ResponseRejected:
-        if client_id is not None and (existing := _stored(client_id)):
+        if client_id is not None and (existing := stored_response(client_id)):
             return existing, False
         raise
 
 
-def _stored(client_id: uuid.UUID) -> Response | None:
+def stored_response(client_id: uuid.UUID) -> Response | None:
+    """The response stored under a client_id, if any."""
     return Response.objects.select_related("district", "wave", "checklist").filter(client_id=client_id).first()
 
 
@@ -99,7 +100,7 @@ def _response_submit(*, district, language, answers, channel, client_id, checkli
             response.save()
     except IntegrityError:
         # The client_id is stored already (a repeat, or two identical requests racing).
-        if client_id is not None and (existing := _stored(client_id)):
+        if client_id is not None and (existing := stored_response(client_id)):
             return existing, False
         raise
     return response, True

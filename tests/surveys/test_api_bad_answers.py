@@ -58,8 +58,8 @@ def en(message, **params) -> str:
 
 
 @pytest.fixture
-def body(survey_ready, complete_answers):
-    return {"district": "KRG-KZB", "language": "ru", "answers": complete_answers}
+def body(survey_ready, valid_answers):
+    return {"district": "KRG-KZB", "language": "ru", "answers": valid_answers}
 
 
 @pytest.fixture
@@ -203,4 +203,4 @@ def test_messages_follow_the_accept_language_header_in_kazakh(client, body):
 def test_messages_follow_the_accept_language_header_in_russian(client, body):
     body["answers"]["unsafe_place_note"] = "д" * 201
     errors = refused(client, body, language="ru")["answers"]
-    assert errors == {"unsafe_place_note": ["Не более 200 символов (у вас 201)."]}
+    assert errors == {"unsafe_place_note": ["Слишком длинный ответ: можно не больше 200 симв., у вас 201."]}

@@ -40,8 +40,8 @@ def with_raw_answer(body, raw: str) -> str:
 
 
 @pytest.fixture
-def body(survey_ready, complete_answers):
-    return {"district": "KRG-KZB", "language": "ru", "answers": complete_answers}
+def body(survey_ready, valid_answers):
+    return {"district": "KRG-KZB", "language": "ru", "answers": valid_answers}
 
 
 # ---------------------------------------------------------------- fields

@@ -10,7 +10,7 @@ import time_machine
 from django.test import RequestFactory
 from django.utils import translation
 
-from surveys import ratelimit
+from surveys import api, ratelimit
 from surveys.models import Response
 
 URL = "/api/v1/responses/"
@@ -33,8 +33,8 @@ def local_cache(settings):
 
 
 @pytest.fixture
-def body(survey_ready, complete_answers):
-    return {"district": "KRG-KZB", "language": "ru", "answers": complete_answers}
+def body(survey_ready, valid_answers):
+    return {"district": "KRG-KZB", "language": "ru", "answers": valid_answers}
 
 
 def post(client, body, address=ADDRESS, language="en"):
@@ -48,7 +48,7 @@ def test_submissions_over_the_limit_get_429_with_a_message_and_are_not_stored(cl
     response = post(client, body)
     assert response.status_code == 429
     with translation.override("en"):
-        assert response.json() == {"detail": str(ratelimit.RATE_LIMITED)}
+        assert response.json() == {"detail": str(api.RATE_LIMITED)}
     assert 0 < int(response["Retry-After"]) <= 3601
     assert Response.objects.count() == 2
 
@@ -76,6 +76,22 @@ def test_a_repeated_client_id_does_not_count_again(client, body, limit_of_two):
     body["client_id"] = str(uuid.uuid4())
     assert [post(client, body).status_code for _ in range(3)] == [201, 200, 200]
     assert post(client, body | {"client_id": str(uuid.uuid4())}).status_code == 201
+
+
+def test_a_retry_of_a_stored_response_still_gets_its_200_over_the_limit(client, body, limit_of_two):
+    body["client_id"] = str(uuid.uuid4())
+    first = post(client, body)
+    post(client, body | {"client_id": str(uuid.uuid4())})
+    assert post(client, body | {"client_id": str(uuid.uuid4())}).status_code == 429
+    again = post(client, body)
+    assert again.status_code == 200
+    assert again.json() == first.json()
+
+
+def test_the_api_and_the_resident_form_share_one_limit(client, body, limit_of_two, fill_in):
+    assert fill_in(REMOTE_ADDR=ADDRESS).status_code == 302
+    assert post(client, body).status_code == 201
+    assert post(client, body).status_code == 429
 
 
 def test_addresses_in_one_ipv6_64_network_share_a_limit(client, body, limit_of_two):
@@ -106,9 +122,9 @@ def test_the_cache_holds_neither_the_address_nor_the_address_hashed_without_a_ke
 
 def test_the_key_depends_on_the_secret_key(settings):
     request = RequestFactory().post(URL, REMOTE_ADDR=ADDRESS)
-    first = ratelimit.cache_key(request, now=0)
+    first = ratelimit.rate_limit_key(request, now=0)
     settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
-    assert ratelimit.cache_key(request, now=0) != first
+    assert ratelimit.rate_limit_key(request, now=0) != first
 
 
 def test_a_limit_of_zero_turns_the_limit_off(client, body, settings, local_cache):

@@ -82,8 +82,8 @@ def test_the_districts_match_their_schema(client, schema, districts):
     validate(schema, "/api/v1/districts/", "get", 200, client.get("/api/v1/districts/").json())
 
 
-def test_a_stored_response_and_a_refusal_match_their_schemas(client, schema, survey_ready, complete_answers):
-    body = {"district": "KRG-KZB", "language": "en", "answers": complete_answers}
+def test_a_stored_response_and_a_refusal_match_their_schemas(client, schema, survey_ready, valid_answers):
+    body = {"district": "KRG-KZB", "language": "en", "answers": valid_answers}
     stored = client.post("/api/v1/responses/", body, content_type="application/json")
     validate(schema, "/api/v1/responses/", "post", 201, stored.json())
     body["answers"]["safe_walk_day"] = "x"
@@ -111,11 +111,11 @@ def test_the_schema_check_itself_refuses_a_body_of_the_wrong_shape(schema):
         validate(schema, "/api/v1/responses/", "post", 201, {"district": "KRG-KZB", "scores": {"feeling": "high"}})
 
 
-def test_the_stored_response_is_what_its_serializer_documents(client, survey_ready, complete_answers):
+def test_the_stored_response_is_what_its_serializer_documents(client, survey_ready, valid_answers):
     from surveys.api import ResponseOutSerializer
     from surveys.models import Response
 
-    body = {"district": "KRG-KZB", "language": "en", "answers": complete_answers, "client_id": str(uuid.uuid4())}
+    body = {"district": "KRG-KZB", "language": "en", "answers": valid_answers, "client_id": str(uuid.uuid4())}
     data = client.post("/api/v1/responses/", body, content_type="application/json").json()
     assert data == ResponseOutSerializer(Response.objects.get()).data
 

@@ -16,8 +16,8 @@ def post(client, body, **headers):
 
 
 @pytest.fixture
-def body(survey_ready, complete_answers):
-    return {"district": "KRG-KZB", "language": "kk", "answers": complete_answers}
+def body(survey_ready, valid_answers):
+    return {"district": "KRG-KZB", "language": "kk", "answers": valid_answers}
 
 
 def test_a_valid_response_is_stored_and_answered_with_201(client, body):
