@@ -234,6 +234,31 @@ def process_tree_cpu(root_pid: int) -> float:
     return total
 
 
+def postgres_backends(database_url: str) -> list[int]:
+    """Process ids of the PostgreSQL backends serving the benchmark database (local server)."""
+    import psycopg
+
+    parts = urlsplit(database_url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [parts.path.lstrip("/")]
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def processes_cpu(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 # --------------------------------------------------------------------------- load
 
 
@@ -416,12 +441,15 @@ def main() -> None:
                 if seconds <= 0:
                     continue
                 cpu_before = process_tree_cpu(server.pid)
+                backends = postgres_backends(database_url)  # persistent connections (CONN_MAX_AGE)
+                pg_before = processes_cpu(backends)
                 if client == "wrk":
                     result = wrk_run(wrk, port, mode, seconds, args, script, bodies_file)
                 else:
                     result = python_run(port, mode, seconds, args.concurrency, bodies)
                 used = process_tree_cpu(server.pid) - cpu_before
                 result["server_cpu_ms"] = used * 1000 / max(1, result["requests"])
+                result["postgres_cpu_ms"] = (processes_cpu(backends) - pg_before) * 1000 / max(1, result["requests"])
                 if keep:
                     results[name] = result
                 elif mode == "post":
@@ -445,11 +473,12 @@ def main() -> None:
     print(f"Cache: {args.cache or 'local memory'}; rate limiter: "
           + (f"on (limit {args.rate_limit}/hour)" if args.rate_limit > 0 else "off"))
     print()
-    print(f"{'endpoint':<28}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
-          f"{'gunicorn CPU ms/req':>21}")
+    print(f"{'endpoint':<26}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}{'errors':>7}"
+          f"   CPU ms/req: gunicorn  PostgreSQL")
     for label, result in (("GET /healthz", health), (f"POST {POST_PATH}", ingest)):
-        print(f"{label:<28}{result['rps']:>9.0f}{result['p50_ms']:>9.1f}{result['p95_ms']:>9.1f}"
-              f"{result['p99_ms']:>9.1f}{result['max_ms']:>9.1f}{result['errors']:>8}{result['server_cpu_ms']:>21.2f}")
+        print(f"{label:<26}{result['rps']:>8.0f}{result['p50_ms']:>8.1f}{result['p95_ms']:>8.1f}"
+              f"{result['p99_ms']:>8.1f}{result['max_ms']:>8.1f}{result['errors']:>7}"
+              f"{result['server_cpu_ms']:>22.2f}{result['postgres_cpu_ms']:>12.2f}")
     print()
     goal = ratio >= 0.5 and ingest["p95_ms"] < 50
     print(f"ratio POST/healthz: {ratio:.2f}   POST p95: {ingest['p95_ms']:.1f} ms   "
