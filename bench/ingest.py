@@ -441,15 +441,19 @@ def main() -> None:
                 if seconds <= 0:
                     continue
                 cpu_before = process_tree_cpu(server.pid)
-                backends = postgres_backends(database_url)  # persistent connections (CONN_MAX_AGE)
-                pg_before = processes_cpu(backends)
+                # Django keeps its connections (CONN_MAX_AGE): the same backends serve the phase.
+                backends = postgres_backends(database_url)
+                pg_before = {pid: processes_cpu([pid]) for pid in backends}
                 if client == "wrk":
                     result = wrk_run(wrk, port, mode, seconds, args, script, bodies_file)
                 else:
                     result = python_run(port, mode, seconds, args.concurrency, bodies)
                 used = process_tree_cpu(server.pid) - cpu_before
                 result["server_cpu_ms"] = used * 1000 / max(1, result["requests"])
-                result["postgres_cpu_ms"] = (processes_cpu(backends) - pg_before) * 1000 / max(1, result["requests"])
+                # Backends that appear during the phase count with all their CPU.
+                pg_used = sum(max(0.0, processes_cpu([pid]) - pg_before.get(pid, 0.0))
+                              for pid in set(backends) | set(postgres_backends(database_url)))
+                result["postgres_cpu_ms"] = pg_used * 1000 / max(1, result["requests"])
                 if keep:
                     results[name] = result
                 elif mode == "post":
