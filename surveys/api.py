@@ -9,6 +9,7 @@ Accept-Language (LocaleMiddleware).
 
 import hashlib
 import json
+import time
 
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -34,7 +35,7 @@ from checklist.models import District
 from . import current
 from .models import Response as SurveyResponse
 from .parsers import BoundedJSONParser
-from .ratelimit import rate_limit_count, rate_limit_exceeded, rate_limit_retry_after
+from .ratelimit import rate_limit_give_back, rate_limit_retry_after, rate_limit_take
 from .services import (
     DISTRICT_TAKES_NO_RESPONSES,
     NO_CHECKLIST,
@@ -474,18 +475,31 @@ class ResponseCreateView(APIView):
         tags=["survey"],
     )
     def post(self, request):
-        if rate_limit_exceeded(request, scope=RATE_LIMIT_SCOPE):
+        # One cache round trip on the way in; the submission is given back below if nothing
+        # is stored, so only stored responses count (docs/api.md).
+        now = time.time()
+        if not rate_limit_take(request, scope=RATE_LIMIT_SCOPE, now=now):
             # A retry of a response stored before the limit was reached still gets its 200.
             if stored := _stored_under_client_id(request.data):
                 return Response(stored_data(stored), status=status.HTTP_200_OK)
             return Response(
                 {"detail": str(RATE_LIMITED)},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(rate_limit_retry_after())},
+                headers={"Retry-After": str(rate_limit_retry_after(now))},
             )
+        created = False
+        try:
+            answer, created = self._submit(request)
+            return answer
+        finally:
+            if not created:
+                rate_limit_give_back(request, scope=RATE_LIMIT_SCOPE, now=now)
+
+    def _submit(self, request) -> tuple[Response, bool]:
+        """The answer to the request, and whether a new response was stored."""
         serializer = ResponseInSerializer(data=request.data)
         if not serializer.is_valid():
-            return Response(serializer.all_errors(), status=status.HTTP_400_BAD_REQUEST)
+            return Response(serializer.all_errors(), status=status.HTTP_400_BAD_REQUEST), False
         checklist, wave = current.current_checklist_and_wave()
         try:
             response, created = response_submit(
@@ -501,7 +515,6 @@ class ResponseCreateView(APIView):
             return Response(
                 rejected.errors,
                 status=status.HTTP_503_SERVICE_UNAVAILABLE if closed else status.HTTP_400_BAD_REQUEST,
-            )
-        if created:
-            rate_limit_count(request, scope=RATE_LIMIT_SCOPE)
-        return Response(stored_data(response), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            ), False
+        answer_status = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(stored_data(response), status=answer_status), created

@@ -16,6 +16,9 @@ Usage, for any channel (resident form, API):
     response, created = response_submit(...)
     if created:
         rate_limit_count(request, scope="survey")   # count successful submissions only
+
+or, in one cache round trip for a hot path, `rate_limit_take` before and
+`rate_limit_give_back` after anything that stored nothing (the API does).
 """
 
 import ipaddress
@@ -115,6 +118,36 @@ def rate_limit_count(request, *, scope: str = "survey", now: float | None = None
     except Exception:
         logger.warning("Rate-limit cache unavailable; the submission was not counted", exc_info=True)
         return 0
+
+
+def rate_limit_take(request, *, scope: str = "survey", now: float | None = None) -> bool:
+    """Take one of the client's submissions of this hour in a single cache round trip.
+
+    True when one was free: give it back with `rate_limit_give_back` unless a response was
+    stored. False when the limit is reached (nothing is kept). For hot paths (the API):
+    `rate_limit_exceeded` then `rate_limit_count` costs a round trip more, and two requests
+    racing at the limit can both pass it.
+    """
+    limit = rate_limit_limit()
+    if limit <= 0:
+        return True
+    count = rate_limit_count(request, scope=scope, now=now)
+    if count > limit:
+        rate_limit_give_back(request, scope=scope, now=now)
+        return False
+    return True  # also when the cache is down (count 0): the limit fails open
+
+
+def rate_limit_give_back(request, *, scope: str = "survey", now: float | None = None) -> None:
+    """Return a submission taken by `rate_limit_take` for a request that stored nothing."""
+    if rate_limit_limit() <= 0:
+        return
+    try:
+        cache.decr(rate_limit_key(request, scope=scope, now=now))
+    except ValueError:
+        pass  # the counter is gone (its hour ended): nothing to give back
+    except Exception:
+        logger.warning("Rate-limit cache unavailable; a submission was not given back", exc_info=True)
 
 
 def rate_limit_retry_after(now: float | None = None) -> int:

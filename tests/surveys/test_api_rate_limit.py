@@ -137,7 +137,7 @@ def test_submissions_still_work_when_the_cache_is_down(client, body, limit_of_tw
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    for method in ("get", "add", "incr", "set"):
+    for method in ("get", "add", "incr", "decr", "set"):
         monkeypatch.setattr(ratelimit.cache, method, broken)
     assert [post(client, body).status_code for _ in range(3)] == [201, 201, 201]
 
@@ -153,3 +153,30 @@ def test_the_limit_holds_with_the_production_redis_cache(client, body, limit_of_
     }
     assert [post(client, body).status_code for _ in range(3)] == [201, 201, 429]
     assert Response.objects.count() == 2
+
+
+def test_a_request_that_breaks_off_with_an_error_gives_its_submission_back(client, body, limit_of_two):
+    for raw in ("{not json", "[]", '{"district": "nowhere"}'):
+        response = client.post(URL, raw, content_type="application/json", REMOTE_ADDR=ADDRESS)
+        assert response.status_code == 400
+    assert [post(client, body).status_code for _ in range(3)] == [201, 201, 429]
+
+
+def test_two_requests_racing_at_the_limit_cannot_both_pass(rf, limit_of_two):
+    request = rf.post(URL, REMOTE_ADDR=ADDRESS)
+    assert ratelimit.rate_limit_take(request) is True
+    assert ratelimit.rate_limit_take(request) is True  # both taken before either is stored
+    assert ratelimit.rate_limit_take(request) is False
+    ratelimit.rate_limit_give_back(request)  # the second one stored nothing
+    assert ratelimit.rate_limit_take(request) is True
+
+
+def test_taking_works_with_the_cache_down(rf, limit_of_two, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    for method in ("get", "add", "incr", "decr", "set"):
+        monkeypatch.setattr(ratelimit.cache, method, broken)
+    request = rf.post(URL, REMOTE_ADDR=ADDRESS)
+    assert all(ratelimit.rate_limit_take(request) for _ in range(5))
+    ratelimit.rate_limit_give_back(request)
