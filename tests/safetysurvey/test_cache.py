@@ -52,3 +52,10 @@ def test_the_rest_of_the_cache_api_still_works(redis_cache):
     assert redis_cache.add("text", "привет", timeout=60) is True
     assert redis_cache.add("text", "other", timeout=60) is False
     assert redis_cache.get("text") == "привет"
+
+
+def test_decr_counts_down_an_existing_key_and_refuses_a_missing_one(redis_cache):
+    redis_cache.set("counter", 5, timeout=60)
+    assert redis_cache.decr("counter") == 4
+    with pytest.raises(ValueError):
+        redis_cache.decr("missing")
