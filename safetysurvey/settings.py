@@ -283,6 +283,12 @@ SPECTACULAR_SETTINGS |= {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
+# collectstatic compresses every static file for whitenoise; source maps are fetched only by
+# a browser's developer tools and are the largest files (Swagger UI's), so they stay as they are.
+from whitenoise.compress import Compressor  # noqa: E402
+
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+
 # Media (report files, uploads) on storage every host shares: the local MEDIA_ROOT by default
 # (one host, or a shared mount), or an S3-compatible bucket with MEDIA_STORAGE=s3.
 MEDIA_STORAGE = envstr("MEDIA_STORAGE", "filesystem")
