@@ -336,6 +336,8 @@ LOGGING = {
     # Django's request logger prints the path only; runserver's and axes' lines are quieted.
     "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Celery workers keep their own log format in development; in JSON mode they use the above.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "plain"
 # django-axes would name a client by address and user agent in its log lines; by name only.
 AXES_CLIENT_STR_CALLABLE = "safetysurvey.logs.axes_client_str"
 # --- end ops ------------------------------------------------------------------------------
