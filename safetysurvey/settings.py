@@ -69,9 +69,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, not a CDN
     "axes",
     "simple_history",
-    "drf_spectacular_sidecar",  # Swagger UI served from our static files (CSP, offline)
     "safetysurvey",  # project-wide management commands: backup_export, backup_restore
     "checklist",
     "surveys",
@@ -215,6 +215,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Community safety checklist: responses, paper entry and reports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Without a broker, tasks run in-process (development, unit tests);
@@ -274,14 +277,10 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
-# Swagger UI from drf-spectacular-sidecar's static files, not a CDN: it works offline and
-# under the policy above. No validator badge (it would call an outside service).
-SPECTACULAR_SETTINGS |= {
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-}
+# Swagger UI comes from drf-spectacular-sidecar (SPECTACULAR_SETTINGS above), so it works
+# offline and under this policy; templates/drf_spectacular/swagger_ui.html puts the nonce on
+# its inline style. No validator badge: it would call an outside service.
+SPECTACULAR_SETTINGS["SWAGGER_UI_SETTINGS"] = {"deepLinking": True, "validatorUrl": None}
 
 # collectstatic compresses every static file for whitenoise; source maps are fetched only by
 # a browser's developer tools and are the largest files (Swagger UI's), so they stay as they are.
