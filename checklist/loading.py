@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import yaml
 from django.db import transaction
-from django.utils import timezone
 
 from .definition import LANGUAGES
 from .models import Checklist, District, Item, Option, Section
@@ -270,8 +269,6 @@ def checklist_load(*, text: str, publish: bool = True) -> Checklist:
         **_split(content["consent"], "consent"),
         **_split(content["thanks"], "thanks"),
     )
-    if publish:
-        checklist.status, checklist.published_at = Checklist.Status.PUBLISHED, timezone.now()
     checklist.full_clean()
     checklist.save()
     for s_order, section_data in enumerate(content["sections"]):
@@ -310,6 +307,8 @@ def checklist_load(*, text: str, publish: bool = True) -> Checklist:
                 Option(item=item, value=o["value"], order=o_order, missing=o["missing"], **_split(o["label"], "label"))
                 for o_order, o in enumerate(data["options"])
             )
+    if publish:  # last: a published checklist accepts no more sections, items or options
+        checklist.publish()
     return checklist
 
 
