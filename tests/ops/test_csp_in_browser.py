@@ -73,3 +73,16 @@ def test_an_inline_script_without_the_nonce_is_blocked_and_reported(browser_page
     browser_page.wait_for_function("window.__cspViolations.length > 0", timeout=5_000)
     assert browser_page.evaluate("window.injected === undefined")
     assert any(v.startswith("script-src") for v in violations(browser_page))
+
+
+def test_the_admin_works_under_the_policy(browser_page, live_server, admin_user):
+    from tests.conftest import PASSWORD
+
+    browser_page.goto(live_server.url + "/admin/login/", wait_until="networkidle")
+    browser_page.fill("#id_username", admin_user.username)
+    browser_page.fill("#id_password", PASSWORD)
+    browser_page.click("input[type=submit]")
+    browser_page.wait_for_url(live_server.url + "/admin/")
+    for url in ("/admin/", f"/admin/auth/user/{admin_user.pk}/change/", "/admin/surveys/wave/add/"):
+        assert browser_page.goto(live_server.url + url, wait_until="networkidle").status == 200
+        assert violations(browser_page) == [], url
