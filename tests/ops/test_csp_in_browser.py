@@ -26,8 +26,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to be
-    # used from inside one unless told (the test itself only waits on the browser).
+    """A Chromium page that records CSP violations.
+
+    Playwright's sync API runs an event loop in this thread; Django's ORM refuses to be used
+    from inside one unless told. A test makes its database rows BEFORE this fixture (list
+    the row fixtures first): a row written while the loop runs goes through a second database
+    connection, which nobody closes and which keeps PostgreSQL from dropping the test database.
+    """
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
@@ -75,7 +80,7 @@ def test_an_inline_script_without_the_nonce_is_blocked_and_reported(browser_page
     assert any(v.startswith("script-src") for v in violations(browser_page))
 
 
-def test_the_admin_works_under_the_policy(browser_page, live_server, admin_user):
+def test_the_admin_works_under_the_policy(admin_user, live_server, browser_page):
     from tests.conftest import PASSWORD
 
     browser_page.goto(live_server.url + "/admin/login/", wait_until="networkidle")
