@@ -2,6 +2,7 @@
 
 import pytest
 
+from checklist.answers import is_shown
 from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,12 +52,26 @@ def violations(page) -> list[str]:
     return page.evaluate("window.__cspViolations") + in_console
 
 
-@pytest.mark.parametrize("url", ["/", "/accounts/login/"])
-def test_a_public_page_loads_without_a_csp_violation(browser_page, live_server, url):
+@pytest.mark.parametrize("url", ["/", "/accounts/login/", "/survey/", "/survey/KRG-KZB/", "/survey/KRG-KZB/questions/"])
+def test_a_public_page_loads_without_a_csp_violation(survey_ready, live_server, browser_page, url):
     response = browser_page.goto(live_server.url + url, wait_until="networkidle")
     assert response.status == 200
     assert "content-security-policy" in response.headers  # (Playwright lower-cases header names)
     assert browser_page.locator("link[rel=stylesheet]").count() >= 1
+    assert violations(browser_page) == []
+
+
+def test_a_resident_answers_the_survey_with_its_script_running_under_the_policy(
+    survey_ready, definition, live_server, browser_page
+):
+    browser_page.goto(live_server.url + "/survey/KRG-KZB/questions/", wait_until="networkidle")
+    answered: dict = {}
+    for item in definition.items:  # the first point of every required question that is shown
+        if item.required and is_shown(item, answered):
+            answered[item.code] = next(option.value for option in item.options if not option.missing)
+            browser_page.locator(f"label[for='q-{item.code}-{answered[item.code]}']").click()
+    browser_page.locator(".survey-form button[type=submit]").click()
+    browser_page.wait_for_url(live_server.url + "/survey/thanks/")
     assert violations(browser_page) == []
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-PUBLIC_PAGES = ["/", "/accounts/login/", "/api/docs/"]
+PUBLIC_PAGES = ["/", "/accounts/login/", "/api/docs/", "/survey/", "/survey/KRG-KZB/", "/survey/KRG-KZB/questions/"]
 
 EXPECTED_POLICY = {
     "default-src": ["'self'"],
@@ -27,7 +27,7 @@ def parse_policy(header: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def page(client, db):
+def page(client, survey_ready):
     def _get(url):
         response = client.get(url)
         assert response.status_code == 200, url
