@@ -8,7 +8,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 # Variables of the test run that must not leak into a "production" process.
-_DROPPED = ("PYTEST_VERSION", "DEBUG", "SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "LOG_FORMAT", "MEDIA_STORAGE")
+_DROPPED = (
+    "PYTEST_VERSION",
+    "DEBUG",
+    "SECRET_KEY",
+    "HTTPS",
+    "ALLOWED_HOSTS",
+    "LOG_FORMAT",
+    "MEDIA_STORAGE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # browser tests set it; production never does (async.E001)
+)
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:

@@ -3,19 +3,9 @@
 import pytest
 
 from checklist.answers import is_shown
-from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Collects the browser's own CSP violation reports; an init script runs outside the policy.
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -26,25 +16,19 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    """A Chromium page that records CSP violations.
+def browser_page(browser):
+    """A page of the session's Chromium (tests/conftest.py) that records CSP violations.
 
-    Playwright's sync API runs an event loop in this thread; Django's ORM refuses to be used
-    from inside one unless told. A test makes its database rows BEFORE this fixture (list
-    the row fixtures first): a row written while the loop runs goes through a second database
-    connection, which nobody closes and which keeps PostgreSQL from dropping the test database.
+    A test makes its database rows BEFORE this fixture (list the row fixtures first): a row
+    written while Playwright's loop runs goes through a second database connection.
     """
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        page = browser.new_page()
-        page.add_init_script(RECORD_VIOLATIONS)
-        page.console_messages_seen = []
-        page.on("console", lambda message: page.console_messages_seen.append(message.text))
-        yield page
-        browser.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.console_messages_seen = []
+    page.on("console", lambda message: page.console_messages_seen.append(message.text))
+    yield page
+    context.close()
 
 
 def violations(page) -> list[str]:

@@ -27,7 +27,7 @@ def parse_policy(header: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def page(client, survey_ready):
+def fetch(client, survey_ready):
     def _get(url):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -37,8 +37,8 @@ def page(client, survey_ready):
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
-def test_a_public_page_sends_the_content_security_policy(page, url):
-    policy = parse_policy(page(url)["Content-Security-Policy"])
+def test_a_public_page_sends_the_content_security_policy(fetch, url):
+    policy = parse_policy(fetch(url)["Content-Security-Policy"])
     # A page that uses no inline code gets no nonce: the policy is then stricter still.
     for directive in ("script-src", "style-src"):
         policy[directive] = [v for v in policy[directive] if v != "'nonce-*'"]
@@ -47,15 +47,15 @@ def test_a_public_page_sends_the_content_security_policy(page, url):
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
-def test_a_public_page_forbids_sniffing_framing_and_leaking_the_referrer(page, url):
-    response = page(url)
+def test_a_public_page_forbids_sniffing_framing_and_leaking_the_referrer(fetch, url):
+    response = fetch(url)
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_the_api_docs_allow_their_inline_code_by_nonce_only(page):
-    response = page("/api/docs/")
+def test_the_api_docs_allow_their_inline_code_by_nonce_only(fetch):
+    response = fetch("/api/docs/")
     policy = parse_policy(response["Content-Security-Policy"])
     assert policy == EXPECTED_POLICY
     nonce = re.search(r"'nonce-([A-Za-z0-9_-]+)'", response["Content-Security-Policy"]).group(1)
@@ -65,13 +65,13 @@ def test_the_api_docs_allow_their_inline_code_by_nonce_only(page):
     assert all(f'nonce="{nonce}"' in attributes for _, attributes in inline)
 
 
-def test_the_nonce_changes_with_every_request(page):
-    first, second = (page("/api/docs/")["Content-Security-Policy"] for _ in range(2))
+def test_the_nonce_changes_with_every_request(fetch):
+    first, second = (fetch("/api/docs/")["Content-Security-Policy"] for _ in range(2))
     assert first != second
 
 
-def test_the_api_docs_load_swagger_ui_from_our_own_static_files(page):
-    html = page("/api/docs/").content.decode()
+def test_the_api_docs_load_swagger_ui_from_our_own_static_files(fetch):
+    html = fetch("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css" in html
     assert not re.search(r"""(src|href)=["']https?://""", html), "nothing is loaded from another host"
