@@ -252,6 +252,8 @@ CELERY_BEAT_SCHEDULE = {
 SURVEY_RATE_LIMIT = envint("SURVEY_RATE_LIMIT", 20)  # submissions per client address per hour
 REPORT_MIN_CELL = envint("REPORT_MIN_CELL", 10)  # METHOD.md §4.8
 REPORT_STALE_MINUTES = envint("REPORT_STALE_MINUTES", 30)
+# Parallel COPY streams when reports read responses from PostgreSQL (one per core helps).
+REPORT_COPY_STREAMS = envint("REPORT_COPY_STREAMS", 2)
 
 LOGGING = {
     "version": 1,
