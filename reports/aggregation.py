@@ -55,6 +55,12 @@ MISSING_POPULATION = "No adult population for district {district!r}: cannot weig
 NOT_BINARY = "A share needs a 0/1 flag; got values other than 0, 1 and NaN."
 BAD_WEIGHTS = "Weights must be finite and non-negative."
 LENGTH_MISMATCH = "Values and weights differ in length ({n_y} and {n_w})."
+MISSING_COLUMNS = "The responses frame lacks the columns {columns}."
+MISSING_DISTRICT = "Every response of wave {wave!r} needs a district code."
+
+REQUIRED_COLUMNS = (
+    "wave", "district", "channel", "age_group", "sex", *SCORES, SDG, "unsafe_place_type", "unsafe_bus_route",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -315,7 +321,9 @@ def wilson_interval(p: float, n: float, level: float = CONFIDENCE) -> tuple[floa
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # The interval always holds p and lies in [0, 1]; the clamps only absorb rounding
+    # (at p = 0 the lower end is 0 analytically, not 5e-17).
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def _share_core(flag: np.ndarray, w: np.ndarray) -> Estimate:
@@ -374,9 +382,7 @@ def _normalise_margin(shares: Mapping[Any, float] | None) -> dict[int, float]:
     return {int(k): float(v) for k, v in shares.items() if v is not None}
 
 
-def _collapse(
-    values: np.ndarray, shares: Mapping[int, float], label: str
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _collapse(values: np.ndarray, shares: Mapping[int, float], label: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Group the categories of one raking variable so that every group has both
     respondents and a population share (METHOD.md §4.1).
 
@@ -404,8 +410,7 @@ def _collapse(
         g, h = groups[i], groups[j]
         what = "respondents but no population share" if g[2] > 0 else "a population share but no respondents"
         notes.append(
-            f"{label} {'+'.join(map(str, g[0]))} has {what}; "
-            f"collapsed with {label} {'+'.join(map(str, h[0]))}."
+            f"{label} {'+'.join(map(str, g[0]))} has {what}; collapsed with {label} {'+'.join(map(str, h[0]))}."
         )
         merged = [sorted(g[0] + h[0]), g[1] + h[1], g[2] + h[2]]
         lo = min(i, j)
@@ -435,10 +440,7 @@ def _ipf(
             sums = np.bincount(idx, weights=w, minlength=len(target))
             w = w * (target * w.sum() / sums)[idx]
         total = w.sum()
-        worst = max(
-            float(np.abs(np.bincount(idx, weights=w, minlength=len(t)) / total - t).max())
-            for idx, t in dims
-        )
+        worst = max(float(np.abs(np.bincount(idx, weights=w, minlength=len(t)) / total - t).max()) for idx, t in dims)
         if worst <= tol:
             return w, True, it
     return w, False, max_iter
@@ -565,15 +567,15 @@ def district_weights(frame: pd.DataFrame, population: Mapping[str, Any]) -> pd.S
     return rake_districts(frame, population)[0]
 
 
-def region_weights(
-    frame: pd.DataFrame, population: Mapping[str, Any], district_w: pd.Series | np.ndarray
-) -> pd.Series:
+def region_weights(frame: pd.DataFrame, population: Mapping[str, Any], district_w: pd.Series | np.ndarray) -> pd.Series:
     """Region weights wᵢ · (P_d/P) · (n/n_d) within each wave (METHOD.md §4.1), P and n
     taken over the districts present in that wave, so each district counts by its adult
     population. Raises ValueError if a present district has no adult population."""
     dw = _float_array(district_w)
     wave_codes, _ = pd.factorize(frame["wave"])
     dist_codes, dist_names = pd.factorize(frame["district"])
+    if (wave_codes < 0).any() or (dist_codes < 0).any():
+        raise ValueError(MISSING_DISTRICT.format(wave="any"))
     pop = np.array([_adult_population(population, d) for d in dist_names])
     n_w = np.bincount(wave_codes)
     pair = wave_codes * len(dist_names) + dist_codes
@@ -650,9 +652,7 @@ def _assemble_drivers(raw: Mapping[str, tuple[Correlation, Estimate]]) -> list[D
             correlation=c.value,
             n=c.n,
             unfavourable_share=u,
-            priority=bool(
-                c.value is not None and u.value is not None and c.value > med_r and u.value > med_u
-            ),
+            priority=bool(c.value is not None and u.value is not None and c.value > med_r and u.value > med_u),
             suppressed=c.suppressed,
         )
         for item, (c, u) in raw.items()
@@ -705,9 +705,7 @@ def _victimisation_raw(get: Getter, types: Sequence[str], w: np.ndarray, has: Ca
     return out
 
 
-def victimisation(
-    frame: pd.DataFrame, weights: Any = None, *, min_cell: int = DEFAULT_MIN_CELL
-) -> list[Victimisation]:
+def victimisation(frame: pd.DataFrame, weights: Any = None, *, min_cell: int = DEFAULT_MIN_CELL) -> list[Victimisation]:
     """Victimisation rates (METHOD.md §4.6): for every ``vic:<type>`` column the weighted
     share answering yes (Wilson interval, §4.3) and, among victims, the weighted share who
     reported it to the police."""
@@ -769,9 +767,7 @@ def complementary_suppression(
     return out
 
 
-def places(
-    frame: pd.DataFrame, top: int = 10, *, min_cell: int = DEFAULT_MIN_CELL
-) -> Places:
+def places(frame: pd.DataFrame, top: int = 10, *, min_cell: int = DEFAULT_MIN_CELL) -> Places:
     """Counts of ``unsafe_place_type`` and of ``unsafe_bus_route`` (METHOD.md §4.7),
     unweighted, largest first, at most ``top`` of each; counts under ``min_cell`` are
     suppressed, with complementary suppression of the types (their total is shown)."""
@@ -846,6 +842,8 @@ def _wave_positions(cols: _Columns, wave: str) -> tuple[np.ndarray, dict[str, np
     pos = np.flatnonzero(wave_codes == waves.index(str(wave)))
     dist_codes, districts = cols.codes("district")
     d = dist_codes[pos]
+    if (d < 0).any():
+        raise ValueError(MISSING_DISTRICT.format(wave=str(wave)))
     order = np.argsort(d, kind="stable")
     grouped, d = pos[order], d[order]
     cuts = np.flatnonzero(np.diff(d)) + 1
@@ -914,9 +912,7 @@ def _unit_raw(
             figs[f"places/type/{k}"] = Count(v)
         for k, v in rc.items():
             figs[f"places/route/{k}"] = Count(v)
-    return _Unit(
-        code, figs, None, [i[len(ITEM_PREFIX) :] for i in items], [v[len(VIC_PREFIX) :] for v in vic]
-    )
+    return _Unit(code, figs, None, [i[len(ITEM_PREFIX) :] for i in items], [v[len(VIC_PREFIX) :] for v in vic])
 
 
 def _raw_n(fig: Any) -> int:
@@ -943,7 +939,7 @@ def _suppress_units(region: _Unit, districts: Sequence[_Unit], min_cell: int) ->
         by_parent: dict[str, list[tuple[str, str]]] = {}
         for k in u.figs:
             parts = k.split("/")
-            if "channel" in parts:
+            if not k.startswith("places/") and "channel" in parts[:2]:
                 i = parts.index("channel")
                 parent = "/".join(parts[:i] + ["*"] + parts[i + 2 :])
             elif k.startswith("places/type/"):
@@ -1005,8 +1001,7 @@ def _block_dict(u: _Unit, block: str, prev: _Unit | None, full: bool) -> dict[st
     }
     out["drivers"] = [d.to_dict() for d in _assemble_drivers(raw_drivers)]
     out["victimisation"] = [
-        Victimisation(t, f[f"{block}/vic/{t}/share"], f.get(f"{block}/vic/{t}/reported")).to_dict()
-        for t in u.vic_types
+        Victimisation(t, f[f"{block}/vic/{t}/share"], f.get(f"{block}/vic/{t}/reported")).to_dict() for t in u.vic_types
     ]
     return out
 
@@ -1023,6 +1018,12 @@ def _unit_dict(u: _Unit, blocks: Sequence[str], prev: _Unit | None, full: bool, 
         total = f["places/types_total"]
         out["places"] = _places_of(types, routes, total, top).to_dict()
     return out
+
+
+def _check_columns(frame: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(MISSING_COLUMNS.format(columns=", ".join(missing)))
 
 
 def _rake_summary(res: RakeResult) -> dict[str, Any]:
@@ -1107,14 +1108,24 @@ def wave_figures(
     Districts in ``population`` without responses appear, suppressed. With
     ``weighted=False`` only unweighted figures are produced and population is optional.
 
-    Shape: {"wave", "previous_wave", "min_cell", "primary", "blocks", "region": Unit,
-    "districts": {code: Unit}}, where Unit = {"code", "n", "suppressed", "rake",
-    "weighted" and/or "unweighted": Block, "places"} and Block = {"n_eff", "deff",
-    "index", "environment", "police", "overall", "sdg" (Estimates), "change" (only with
-    ``previous_wave``: {"index", "sdg"} Changes or None), "by_channel": {channel: {"n",
-    "suppressed", "index", "sdg"}}, "drivers": [Driver], "victimisation":
-    [Victimisation]}.
+    Shape (every number may be None; ``suppressed`` says it is hidden by §4.8)::
+
+        {"wave", "previous_wave", "min_cell", "primary": "weighted"|"unweighted",
+         "blocks": [...], "region": Unit, "districts": {code: Unit}}
+        Unit = {"code", "n", "suppressed",
+                "rake": {"converged", "flagged", "notes"} (district) or
+                        {"flagged", "flagged_districts", "notes"} (region) or None,
+                "weighted": Block (unless weighted=False), "unweighted": Block,
+                "places": Places.to_dict()}
+        Block = {"n_eff", "deff", "index", "environment", "police", "overall", "sdg",
+                 "change": {"index": Change, "sdg": Change}  (only with previous_wave),
+                 "by_channel": {"online"|"paper": {"n", "suppressed", "index", "sdg"}},
+                 "drivers": [Driver.to_dict()], "victimisation": [Victimisation.to_dict()]}
+
+    Estimates are ``Estimate.to_dict()``: {"value", "se", "low", "high", "n", "n_eff",
+    "deff", "suppressed"}; scores are 0–100, shares proportions 0–1.
     """
+    _check_columns(frame)
     cols = _Columns(frame)
     blocks = ["weighted", "unweighted"] if weighted else ["unweighted"]
     region, districts = _compute_wave(cols, population, wave, weighted=weighted, full=True, min_cell=min_cell)
@@ -1152,13 +1163,12 @@ def trend(
     one Point per wave in the order given: {"wave", "n", "suppressed", "index", "sdg"}
     (Estimates of the primary weighting).
     """
+    _check_columns(frame)
     cols = _Columns(frame)
     block = "weighted" if weighted else "unweighted"
     region_points: list[dict[str, Any]] = []
     district_points: dict[str, list[dict[str, Any]]] = {}
-    per_wave = [
-        _compute_wave(cols, population, w, weighted=weighted, full=False, min_cell=min_cell) for w in waves
-    ]
+    per_wave = [_compute_wave(cols, population, w, weighted=weighted, full=False, min_cell=min_cell) for w in waves]
     codes = sorted({d for _, ds in per_wave for d in ds})
 
     def point(wave: str, u: _Unit | None) -> dict[str, Any]:
