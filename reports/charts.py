@@ -139,15 +139,14 @@ def intervals(
         ax.text(row.high if row.high is not None else row.value, position, f"  {row.value:.0f}", va="center",
                 ha="left", fontsize=7, color=INK)
     if reference is not None:
-        ax.axvline(reference, color=MUTED, linewidth=0.8, linestyle="--")
+        line = ax.axvline(reference, color=MUTED, linewidth=0.8, linestyle="--")
         if reference_label:
-            ax.text(reference, len(ordered) - 0.4, reference_label, ha="center", va="bottom", fontsize=7,
-                    color=MUTED)
+            ax.legend([line], [reference_label], loc="lower right", frameon=False, fontsize=7)
     ax.set_yticks(y, [_wrap(r.label, 34) for r in ordered])
     for tick, row in zip(ax.get_yticklabels(), ordered, strict=True):
         if row.highlight:
             tick.set_fontweight("bold")
-    ax.set_ylim(-0.7, len(ordered) - 0.2 + (0.5 if reference_label else 0))
+    ax.set_ylim(-0.7, len(ordered) - 0.3)
     ax.set_xlim(*limits)
     ax.set_xlabel(axis_label)
     return _svg(figure, name)
@@ -175,35 +174,41 @@ def distribution(
     name: str = "distribution",
 ) -> bytes:
     """Stacked 100% bars, one per item, from the least favourable answer (red) to the most
-    favourable (blue); `categories` label the points in the same order."""
+    favourable (blue); `categories` label the points in the same order. Each item's
+    question is written above its bar, so long questions need no label column."""
     k = len(categories)
     palette = colormaps["RdBu"]
-    colours = [palette(0.12 + 0.76 * i / max(k - 1, 1)) for i in range(k)]
-    height = 0.95 + 0.32 * len(rows)
-    figure = _figure(WIDTH, height)
+    colours = [palette(0.1 + 0.8 * i / max(k - 1, 1)) for i in range(k)]
+    labels = [_wrap(row.label, 95) for row in rows]
+    lines = [label.count("\n") + 1 for label in labels]
+    # Each row: its question (0.16 in a line) and its bar (0.2 in) with some air.
+    heights = [0.16 * n + 0.3 for n in lines]
+    total = sum(heights)
+    figure = _figure(WIDTH, total + 0.55)
     ax = figure.add_subplot()
-    _tidy(ax)
-    y = list(range(len(rows)))[::-1]
-    for position, row in zip(y, rows, strict=True):
+    ax.set_axis_off()
+    top = total
+    for row, label, height in zip(rows, labels, heights, strict=True):
+        ax.text(0, top - 0.04, label, ha="left", va="top", fontsize=7.5, color=INK, linespacing=1.15)
+        bar_y = top - height + 0.16
         if row.shares is None:
-            ax.text(0.5, position, suppressed, ha="left", va="center", color=MUTED, fontsize=7, style="italic")
-            continue
-        left = 0.0
-        for share, colour in zip(row.shares, colours, strict=True):
-            ax.barh(position, share * 100, left=left, color=colour, height=0.62, edgecolor="white", linewidth=0.5)
-            if share >= 0.07:
-                r, g, b = to_rgb(colour)
-                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
-                ax.text(left + share * 50, position, f"{share * 100:.0f}", ha="center", va="center", fontsize=6.5,
-                        color="white" if dark else INK)
-            left += share * 100
-    ax.set_yticks(y, [_wrap(r.label, 38) for r in rows])
+            ax.text(0, bar_y, suppressed, ha="left", va="center", fontsize=7, color=MUTED, style="italic")
+        else:
+            left = 0.0
+            for share, colour in zip(row.shares, colours, strict=True):
+                ax.barh(bar_y, share * 100, left=left, color=colour, height=0.2, edgecolor="white", linewidth=0.6)
+                if share >= 0.05:
+                    r, g, b = to_rgb(colour)
+                    dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.55
+                    ax.text(left + share * 50, bar_y, f"{share * 100:.0f}", ha="center", va="center", fontsize=6.5,
+                            color="white" if dark else INK)
+                left += share * 100
+        top -= height
     ax.set_xlim(0, 100)
-    ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    ax.set_ylim(0, total)
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in colours]
-    ax.legend(handles, [_wrap(c, 22) for c in categories], loc="upper center", bbox_to_anchor=(0.5, -0.16 if len(
-        rows) > 3 else -0.3), ncol=min(k, 5), frameon=False, fontsize=6.5, handlelength=1, columnspacing=1)
+    figure.legend(handles, [_wrap(c, 28) for c in categories], loc="outside lower center", ncol=k, frameon=False,
+                  fontsize=6.5, handlelength=1, columnspacing=1.2)
     return _svg(figure, name)
 
 
@@ -269,7 +274,7 @@ def trend(
 
 @dataclass(frozen=True)
 class DriverRow:
-    label: str
+    label: str  # the number printed at the point (its row in the table beside the chart)
     correlation: float | None
     unfavourable: float | None  # share 0–1
     priority: bool
@@ -281,41 +286,50 @@ def drivers(
     correlation_label: str,
     unfavourable_label: str,
     priority_label: str,
-    suppressed: str,
+    suppressed: str = "",
     name: str = "drivers",
 ) -> bytes:
-    """Key drivers (METHOD.md §4.5) as two ranked bar panels side by side: the correlation
-    with the index, and the share answering unfavourably; priorities in the accent colour."""
-    height = 1.0 + 0.26 * max(len(rows), 1)
-    figure = _figure(WIDTH, height)
-    left, right = figure.subplots(1, 2, sharey=True, width_ratios=[1, 1])
-    y = list(range(len(rows)))[::-1]
-    for ax in (left, right):
-        _tidy(ax)
-    for position, row in zip(y, rows, strict=True):
-        colour = HIGHLIGHT if row.priority else ACCENT
-        if row.correlation is None:
-            left.text(0.01, position, suppressed, va="center", fontsize=6.5, color=MUTED, style="italic")
-        else:
-            left.barh(position, row.correlation, color=colour, height=0.6)
-            left.text(max(row.correlation, 0) + 0.01, position, f"{row.correlation:.2f}", va="center", fontsize=6.5)
-        if row.unfavourable is None:
-            right.text(1, position, suppressed, va="center", fontsize=6.5, color=MUTED, style="italic")
-        else:
-            right.barh(position, row.unfavourable * 100, color=colour, height=0.6)
-            right.text(row.unfavourable * 100 + 1, position, f"{row.unfavourable * 100:.0f}%", va="center",
-                       fontsize=6.5)
-    left.set_yticks(y, [_wrap(r.label, 40) for r in rows])
-    top = max([r.correlation for r in rows if r.correlation is not None] + [0.1])
-    left.set_xlim(min(0, *[r.correlation or 0 for r in rows]), min(1.0, top * 1.25 + 0.02))
-    left.set_xlabel(_wrap(correlation_label, 40))
-    worst = max([r.unfavourable * 100 for r in rows if r.unfavourable is not None] + [10])
-    right.set_xlim(0, min(100, worst * 1.2 + 5))
-    right.set_xlabel(_wrap(unfavourable_label, 40))
-    right.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
-    if any(r.priority for r in rows):
-        handles = [Rectangle((0, 0), 1, 1, color=HIGHLIGHT)]
-        right.legend(handles, [priority_label], loc="lower right", frameon=False, fontsize=6.5)
+    """Importance–performance chart of the key drivers (METHOD.md §4.5): each item a point
+    at (share answering unfavourably, correlation with the index), labelled with its short
+    `label` (a number that refers to the table); the medians split the plane and the
+    priorities (above both medians) are in the accent colour. Items without both values
+    are left out (they are in the table, suppressed)."""
+    shown = [r for r in rows if r.correlation is not None and r.unfavourable is not None]
+    figure = _figure(WIDTH * 0.75, 3.1)
+    ax = figure.add_subplot()
+    _tidy(ax, grid_axis="both")
+    xs = [r.unfavourable * 100 for r in shown]
+    ys = [r.correlation for r in shown]
+    if shown:
+        import statistics
+
+        mx, my = statistics.median(xs), statistics.median(ys)
+        x_lo, x_hi = min(xs), max(xs)
+        y_lo, y_hi = min(ys), max(ys)
+        pad_x = max((x_hi - x_lo) * 0.12, 2.0)
+        pad_y = max((y_hi - y_lo) * 0.12, 0.03)
+        ax.set_xlim(max(0, x_lo - pad_x), min(100, x_hi + pad_x))
+        ax.set_ylim(max(-1, y_lo - pad_y), min(1, y_hi + pad_y))
+        ax.axvline(mx, color=MUTED, linewidth=0.8, linestyle="--")
+        ax.axhline(my, color=MUTED, linewidth=0.8, linestyle="--")
+        ax.add_patch(Rectangle((mx, my), 100, 2, facecolor=HIGHLIGHT, alpha=0.08, linewidth=0))
+        ax.text(0.99, 0.98, priority_label, transform=ax.transAxes, ha="right", va="top", fontsize=6.5,
+                color=HIGHLIGHT)
+        placed: list[tuple[float, float]] = []
+        for row, x, y in zip(shown, xs, ys, strict=True):
+            colour = HIGHLIGHT if row.priority else ACCENT
+            ax.plot([x], [y], "o", color=colour, markersize=5.5, markeredgecolor="white", markeredgewidth=0.6)
+            # Nudge a label that would sit on an earlier one.
+            dx, dy = 4, 0
+            for px, py in placed:
+                if abs(px - x) < (x_hi - x_lo + 1e-9) * 0.04 and abs(py - y) < (y_hi - y_lo + 1e-9) * 0.05:
+                    dy -= 7
+            placed.append((x, y))
+            ax.annotate(row.label, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=7, va="center",
+                        color=colour, fontweight="bold")
+    ax.set_xlabel(unfavourable_label)
+    ax.set_ylabel(_wrap(correlation_label, 34))
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
     return _svg(figure, name)
 
 
