@@ -722,16 +722,13 @@ def _svg_as_image(match: re.Match) -> str:
 def html_to_pdf(html: str) -> bytes:
     """The report's HTML printed by WeasyPrint (its print stylesheet is inside). Nothing is
     fetched from outside: the report is self-contained (data: URLs only)."""
-    from weasyprint import HTML, default_url_fetcher
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     # WeasyPrint logs each SVG style it does not use and each layout step; keep errors only.
     for name in ("weasyprint", "weasyprint.progress"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
-    def only_data(url, *args, **kwargs):
-        if not url.startswith("data:"):
-            raise ValueError(f"The report must be self-contained; it asked for {url}")
-        return default_url_fetcher(url, *args, **kwargs)
-
     printable = _SVG.sub(_svg_as_image, html)
+    only_data = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     return HTML(string=printable, url_fetcher=only_data, base_url=str(ROOT)).write_pdf()

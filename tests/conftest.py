@@ -169,3 +169,12 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def report_data(checklist, definition, districts, wave):
+    """Two waves of responses for the report tests (tests/reports/seeding.py): Kazybek Bi
+    and Temirtau with enough responses, Saran with too few."""
+    from tests.reports.seeding import seed_report_data
+
+    return seed_report_data(checklist=checklist, definition=definition, districts=districts, wave=wave)

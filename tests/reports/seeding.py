@@ -72,3 +72,24 @@ def answers_with(definition: ChecklistDef, **chosen) -> dict:
             options = [option.value for option in item.options if not option.missing]
             answers[item.code] = 0 if item.kind == "yes_no" else sorted(options)[len(options) // 2]
     return answers
+
+
+def seed_report_data(*, checklist, definition, districts, wave) -> dict:
+    """Two waves of responses: Kazybek Bi and Temirtau with enough responses in both, Saran
+    with too few (its figures must be suppressed everywhere) and Abai with a few more, the
+    next smallest district: it is suppressed too, so that Saran's figures cannot be worked
+    out from the region total (complementary suppression, METHOD.md §4.8)."""
+    import datetime
+
+    from surveys.models import Wave
+
+    earlier = Wave.objects.create(code="2019", name="2019", starts_on=datetime.date(2019, 3, 1))
+    plan = [
+        (wave, "KRG-KZB", 40, 0.35, 11), (wave, "KRG-TEM", 32, 0.6, 12),
+        (wave, "KRG-SAR", 5, 0.5, 13), (wave, "KRG-ABA", 12, 0.5, 14),
+        (earlier, "KRG-KZB", 30, 0.25, 21), (earlier, "KRG-TEM", 24, 0.5, 22),
+    ]
+    for target, code, count, safety, seed in plan:
+        seed_responses(definition=definition, checklist=checklist, wave=target, district=districts[code],
+                       count=count, safety=safety, seed=seed)
+    return {"wave": wave, "previous": earlier}
