@@ -398,7 +398,7 @@ def region_map(
         low, high = max(0.0, low - 0.1), min(1.0, high + 0.1)
     norm = Normalize(low * 100, high * 100)
     cmap = colormaps[MAP_COLORS]
-    if areas and all(a.boundary for a in areas):
+    if map_kind(areas) == "choropleth":
         figure = _choropleth(areas, norm, cmap, suppressed_short)
     else:
         figure = _tiles(areas, norm, cmap, suppressed_short)
@@ -411,6 +411,11 @@ def region_map(
     bar.ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
     bar.outline.set_visible(False)
     return _svg(figure, name)
+
+
+def map_kind(areas: Sequence[MapArea]) -> str:
+    """"choropleth" when every area has a boundary, else "tiles"."""
+    return "choropleth" if areas and all(a.boundary for a in areas) else "tiles"
 
 
 def _fill(share: float | None, norm, cmap):

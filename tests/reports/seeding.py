@@ -93,3 +93,23 @@ def seed_report_data(*, checklist, definition, districts, wave) -> dict:
         seed_responses(definition=definition, checklist=checklist, wave=target, district=districts[code],
                        count=count, safety=safety, seed=seed)
     return {"wave": wave, "previous": earlier}
+
+
+def boundaries_geojson(districts, *, skip=(), extra_features=()) -> dict:
+    """A FeatureCollection with a made-up boundary per district that takes responses: a
+    slightly irregular polygon around its tile-map cell, in degrees near Karaganda."""
+    features = []
+    for district in sorted(districts.values(), key=lambda d: d.code):
+        if district.tile_row is None or district.code in skip:
+            continue
+        lon, lat = 70.0 + district.tile_col * 1.6, 51.0 - district.tile_row * 1.1
+        ring = [[lon, lat], [lon + 1.6, lat + 0.05], [lon + 1.55, lat - 1.1], [lon + 0.7, lat - 1.15],
+                [lon - 0.05, lat - 1.05], [lon, lat]]
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+        if district.code == "KRG-BAL":  # a district with an island and a lake
+            lake = [[lon + 0.5, lat - 0.3], [lon + 0.5, lat - 0.6], [lon + 0.9, lat - 0.6], [lon + 0.5, lat - 0.3]]
+            island = [[lon + 2.0, lat - 0.2], [lon + 2.3, lat - 0.2], [lon + 2.3, lat - 0.5], [lon + 2.0, lat - 0.2]]
+            geometry = {"type": "MultiPolygon", "coordinates": [[ring, lake], [island]]}
+        features.append({"type": "Feature", "properties": {"code": district.code, "name": district.name_en},
+                         "geometry": geometry})
+    return {"type": "FeatureCollection", "features": [*features, *extra_features]}
