@@ -1,18 +1,28 @@
 """The whole product of a wave and the trend across waves (METHOD.md §4)."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from reports.aggregation import (
     MISSING_POPULATION,
+    _combine,
+    _mean_estimate,
+    _moments,
     change,
     district_weights,
+    key_drivers,
     rake,
     region_weights,
     trend,
+    victimisation,
     wave_figures,
     weighted_mean,
     weighted_share,
@@ -268,3 +278,42 @@ def test_wave_figures_of_all_missing_answers_have_no_number(make_frame, make_pop
         assert kzb[key]["value"] is None and kzb[key]["suppressed"]
     assert kzb["drivers"][0]["correlation"] is None and kzb["victimisation"][0]["share"]["value"] is None
     assert figures["districts"]["KRG-KZB"]["places"]["types"] == []
+
+
+def test_the_regions_drivers_and_victimisation_use_population_weights(two_waves, population, figures):
+    frame = wave(two_waves, "2021")
+    w = region_weights(frame, population, district_weights(frame, population)).to_numpy()
+    expected = {d.item: d for d in key_drivers(frame, w)}
+    for driver in figures["region"]["weighted"]["drivers"]:
+        assert driver["correlation"] == pytest.approx(expected[driver["item"]].correlation, abs=1e-9)
+        assert driver["unfavourable_share"] == pytest.approx(expected[driver["item"]].unfavourable_share.to_dict())
+    rows = {v.type: v for v in victimisation(frame, w)}
+    for row in figures["region"]["weighted"]["victimisation"]:
+        assert row["share"] == pytest.approx(rows[row["type"]].share.to_dict())
+        assert row["reported"] == pytest.approx(rows[row["type"]].reported.to_dict())
+
+
+cell = st.lists(st.tuples(st.floats(0, 100), st.floats(0.05, 20)), min_size=0, max_size=15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cells=st.lists(st.tuples(cell, st.floats(0.01, 100)), min_size=1, max_size=5))
+def test_combining_cells_equals_computing_over_their_union(cells):
+    # The region is combined from its districts' moments (each scaled by its factor);
+    # that must equal the §4.2 estimate over all respondents with scaled weights.
+    y = np.array([v for rows, _ in cells for v, _ in rows])
+    w = np.array([wt * f for rows, f in cells for _, wt in rows])
+    assume(len(y) >= 2)
+    parts = [(f, _moments(np.array([v for v, _ in rows]), np.array([wt for _, wt in rows]))) for rows, f in cells]
+    combined = _mean_estimate(_combine(parts))
+    direct = weighted_mean(y, w, min_cell=0)
+    for key in ("value", "se", "low", "high", "n_eff", "deff"):
+        assert getattr(combined, key) == pytest.approx(getattr(direct, key), rel=1e-9, abs=1e-9), key
+    assert combined.n == direct.n
+
+
+def test_the_aggregation_module_imports_no_django():
+    root = Path(__file__).resolve().parents[2]
+    code = "import sys, reports.aggregation; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
