@@ -169,6 +169,7 @@ MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Tests render templates without running collectstatic, so no manifest exists.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -250,6 +251,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Survey rules.
 SURVEY_RATE_LIMIT = envint("SURVEY_RATE_LIMIT", 20)  # submissions per client address per hour
+# Reverse proxies in front of the app that append the client to X-Forwarded-For (nginx: 1).
+# 0 trusts REMOTE_ADDR only; the rate limit would then count every resident behind a proxy as one.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 REPORT_MIN_CELL = envint("REPORT_MIN_CELL", 10)  # METHOD.md §4.8
 REPORT_STALE_MINUTES = envint("REPORT_STALE_MINUTES", 30)
 # Parallel COPY streams when reports read responses from PostgreSQL (one per core helps).
