@@ -251,11 +251,12 @@ def summary_sentence(name: str, unit: dict, previous: Wave | None, fmt: _Formatt
     block = unit.get("weighted") or unit.get("unweighted") or {}
     sdg = block.get("sdg")
     if unit.get("suppressed") or not sdg or sdg.get("suppressed") or sdg.get("value") is None:
-        return capfirst(_("%(name)s: fewer than %(n)d responses in this wave, too few to report figures.") % {
-            "name": name, "n": fmt.min_cell})
+        return capfirst(_("%(name)s: %(suppressed)s in this wave, too few to report figures.") % {
+            "name": name, "suppressed": fmt.suppressed})
     sentence = _("In %(name)s %(share)s (%(low)s–%(high)s) feel safe walking alone after dark") % {
         "name": name,
-        "share": fmt.percent(sdg["value"]),
+        # Kazakh adds the possessive to the share of residents ("тұрғындардың 61%-ы").
+        "share": pgettext("share of residents", "%(value)s%%") % {"value": fmt.percent_number(sdg["value"])},
         "low": fmt.percent_number(sdg["low"]),
         "high": fmt.percent(sdg["high"]),
     }
@@ -497,7 +498,9 @@ class _Builder:
         region = self.r.figures["region"].get(self.block, {}).get("index") or {}
         reference = None if region.get("suppressed") else region.get("value")
         svg = charts.intervals(
-            rows, axis_label=_("Perceived-safety index (0–100) with 95% interval"), suppressed=self.fmt.suppressed,
+            rows,
+            axis_label=_("Perceived-safety index (0–100) with 95%% interval") % {},
+            suppressed=self.fmt.suppressed,
             reference=reference,
             reference_label=(_("Region: %(value)s") % {"value": self.fmt.decimal(reference)}) if reference is not None
             else "",
