@@ -435,10 +435,10 @@ class _Builder:
         }
         if types:
             out["types_chart"] = _inline(charts.counts(types, axis_label=_("Respondents naming the place"),
-                                                       note=out["types_note"], name="places"))
+                                                       name="places"))
         if routes:
             out["routes_chart"] = _inline(charts.counts(routes, axis_label=_("Respondents naming the route"),
-                                                        note=out["routes_note"], name="routes"))
+                                                        name="routes"))
         return out
 
     def trend_chart(self, code: str) -> str | None:
@@ -725,12 +725,12 @@ def _svg_as_image(match: re.Match) -> str:
 def html_to_pdf(html: str) -> bytes:
     """The report's HTML printed by WeasyPrint (its print stylesheet is inside). Nothing is
     fetched from outside: the report is self-contained (data: URLs only)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    # WeasyPrint logs each SVG style it does not use and each layout step; keep errors only.
+    # WeasyPrint logs each SVG style it does not use and each layout step (some while it
+    # is imported); keep errors only.
     for name in ("weasyprint", "weasyprint.progress"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     printable = _SVG.sub(_svg_as_image, html)
     only_data = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
