@@ -170,16 +170,14 @@ def _fetch(wanted: Sequence[_Wanted], scope: _Scope) -> pd.DataFrame:
 def _fetch_copy(wanted: Sequence[_Wanted], scope: _Scope, names: list[str], text_columns: list[str]) -> pd.DataFrame:
     from psycopg import sql
 
-    # jsonb_to_record reads each answers object once and types every wanted key (a key
-    # that is absent is NULL): faster than one ->> lookup per item.
-    record = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(w.code), sql.SQL("float8" if w.numeric else "text")) for w in wanted
-    )
+    # answers ->> 'code' gives the stored value as text ('4' for a number, the string itself
+    # for a text, NULL when absent). Measured on a million responses it costs the server
+    # less CPU than jsonb_to_record with typed columns, and it cannot fail on a value.
     columns = sql.SQL(", ").join(
         [
             *(sql.SQL("r.{}").format(sql.Identifier(name)) for name in _BASE if name != "sdg_safe"),
             sql.SQL("CASE WHEN r.sdg_safe THEN 1 WHEN NOT r.sdg_safe THEN 0 END"),
-            *(sql.SQL("a.{}").format(sql.Identifier(w.code)) for w in wanted),
+            *(sql.SQL("r.answers ->> {}").format(sql.Literal(w.code)) for w in wanted),
         ]
     )
     conditions = [sql.SQL("NOT r.is_void")]
@@ -188,9 +186,7 @@ def _fetch_copy(wanted: Sequence[_Wanted], scope: _Scope, names: list[str], text
     if scope.district_ids is not None:
         conditions.append(sql.SQL("r.district_id = ANY({})").format(sql.Literal(list(scope.district_ids))))
     # No ORDER BY: sorting wide rows on the server spills to disk; the ids are sorted here.
-    template = sql.SQL(
-        "COPY (SELECT {columns} FROM {response} r{lateral} WHERE {where}) TO STDOUT WITH (FORMAT csv)"
-    )
+    template = sql.SQL("COPY (SELECT {columns} FROM {response} r WHERE {where}) TO STDOUT WITH (FORMAT csv)")
 
     def query(part: int | None, parts: int):
         where = list(conditions)
@@ -199,24 +195,28 @@ def _fetch_copy(wanted: Sequence[_Wanted], scope: _Scope, names: list[str], text
         return template.format(
             columns=columns,
             response=sql.Identifier(Response._meta.db_table),
-            lateral=sql.SQL(" CROSS JOIN LATERAL jsonb_to_record(r.answers) AS a({})").format(record)
-            if wanted
-            else sql.SQL(""),
             where=sql.SQL(" AND ").join(where),
         )
 
     def parse(buffer: io.BytesIO) -> pd.DataFrame:
-        buffer.seek(0)
-        return pd.read_csv(
-            buffer,
-            header=None,
-            names=names,
+        def read(dtype):
+            buffer.seek(0)
             # Only an empty field is missing: a route called "NA" stays "NA".
-            keep_default_na=False,
-            na_values=[""],
-            dtype={name: "str" if name in text_columns else "float64" for name in names},
-            engine="c",
-        )
+            return pd.read_csv(buffer, header=None, names=names, keep_default_na=False, na_values=[""],
+                               dtype=dtype, engine="c")
+
+        numbers = {name: "str" if name in text_columns else "float64" for name in names}
+        try:
+            return read(numbers)
+        except ValueError:
+            # A stored answer that is not a number where one is expected (never written by
+            # clean_answers, but possible in old or imported data) counts as missing.
+            frame = read({name: "str" if name in text_columns or name.startswith(_RAW) else "float64"
+                          for name in names})
+            for name in names:
+                if name.startswith(_RAW) and name not in text_columns:
+                    frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+            return frame
 
     streams = max(1, int(getattr(settings, "REPORT_COPY_STREAMS", 2)))
     connection.ensure_connection()

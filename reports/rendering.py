@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -139,30 +138,15 @@ def input_fingerprint(*, scope: str | District, wave: Wave | str) -> str:
 
 
 def _responses_signature(wave_ids: list[int]) -> dict[str, Any]:
-    """Count, id range and sums of the committed responses, and a checksum of their
-    answers, per wave. A new, voided or changed response changes it."""
-    rows = Response.objects.filter(wave_id__in=wave_ids, is_void=False)
-    summary = rows.aggregate(
+    """Count, id range and sums of the committed responses of the waves: one aggregate
+    query. A new response changes the count and the last id; voiding one changes the count
+    and the sum of ids. Answers are not read: a stored response is never edited (the admin
+    shows it read-only; corrections are new responses), and reading every answer would cost
+    seconds per million responses on each report request."""
+    return Response.objects.filter(wave_id__in=wave_ids, is_void=False).aggregate(
         n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"), feeling=Sum("feeling"),
-        overall=Sum("overall"), checklists=Max("checklist_id"), oldest=Min("checklist_id"),
+        overall=Sum("overall"), checklist_min=Min("checklist_id"), checklist_max=Max("checklist_id"),
     )
-    versions = sorted(set(rows.values_list("checklist__version", flat=True).distinct()))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # hashtextextended(text, seed) is a stable 64-bit hash; summed as numeric it
-                # does not overflow and does not depend on row order.
-                f"SELECT coalesce(sum(hashtextextended(answers::text || channel || district_id::text, id)), 0)::text "
-                f"FROM {connection.ops.quote_name(Response._meta.db_table)} WHERE NOT is_void AND wave_id = ANY(%s)",
-                [wave_ids],
-            )
-            checksum = cursor.fetchone()[0]
-    else:
-        digest = hashlib.sha256()
-        for pk, answers, channel, district in rows.order_by("pk").values_list("pk", "answers", "channel", "district"):
-            digest.update(f"{pk}|{json.dumps(answers, sort_keys=True)}|{channel}|{district}\n".encode())
-        checksum = digest.hexdigest()
-    return {**summary, "versions": versions, "checksum": checksum}
 
 
 # ---------------------------------------------------------------------------
