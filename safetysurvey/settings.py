@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, not a CDN
     "axes",
     "simple_history",
     "checklist",
@@ -124,7 +125,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Several web processes must share it (CACHE_URL=redis://...) in production.
 CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Django's Redis backend with shared clients and a one-round-trip incr() (safetysurvey/cache.py).
+    CACHES = {"default": {"BACKEND": "safetysurvey.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -212,6 +214,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Community safety checklist: responses, paper entry and reports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Without a broker, tasks run in-process (development, unit tests);
