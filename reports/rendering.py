@@ -18,7 +18,9 @@ import json
 import logging
 import re
 import subprocess
+import threading
 import tomllib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,28 +115,70 @@ def _scope_code(scope) -> str:
 
 def input_fingerprint(*, scope: str | District, wave: Wave | str) -> str:
     """A hash of everything the report of `scope` for `wave` is computed from: the responses
-    of the waves up to it (count, ids, scores and answers; checklist versions), the
-    districts' populations and margins, the weighting and suppression settings and the
-    code version. Unchanged, the report would be the same, so a finished job can be reused.
+    of the waves up to it (count, ids, scores; checklist versions), the waves' names, the
+    districts (names, populations, margins, map tiles and boundaries), the weighting and
+    suppression settings and the code version. Unchanged, the report would be the same, so
+    a finished job can be reused.
 
     A district report is computed with the whole region (the same figures and suppression
     as the region report), so its input is the region's input and its code.
     """
     wave = as_wave(wave)
-    waves = list(Wave.objects.filter(starts_on__lte=wave.starts_on).order_by("starts_on").values_list("pk", "code"))
-    districts = list(
-        District.objects.order_by("code").values_list("code", "kind", "parent__code", "adult_population", "margins")
+    return hashlib.sha256(f"{_scope_code(scope)}|{_input_signature(wave)}".encode()).hexdigest()
+
+
+def _input_signature(wave: Wave) -> str:
+    """The scope-independent part of the fingerprint (also the key of the figures cache)."""
+    waves = list(
+        Wave.objects.filter(starts_on__lte=wave.starts_on).order_by("starts_on").values_list("pk", "code", "name")
     )
+    districts = [
+        (*row[:-1], hashlib.sha256(json.dumps(row[-1], sort_keys=True).encode()).hexdigest() if row[-1] else None)
+        for row in District.objects.order_by("code").values_list(
+            "code", "kind", "parent__code", "adult_population", "margins", "name_ru", "name_kk", "name_en",
+            "tile_row", "tile_col", "boundary",
+        )
+    ]
     payload = {
-        "scope": _scope_code(scope),
         "wave": wave.code,
-        "waves": [code for _, code in waves],
-        "responses": _responses_signature([pk for pk, _ in waves]),
+        "waves": [(code, name) for _, code, name in waves],
+        "responses": _responses_signature([pk for pk, _, _ in waves]),
         "districts": districts,
         "settings": settings_summary(),
         "code": code_version(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# The figures of the last waves reported, by input signature: the nightly run makes the
+# region report and every district report in three languages from the same figures, and a
+# district report needs the whole region's. Only small dicts are kept (not the responses).
+_RESULTS: OrderedDict[str, WaveResults] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+_RESULTS_KEPT = 2
+
+
+def clear_results_cache() -> None:
+    with _RESULTS_LOCK:
+        _RESULTS.clear()
+
+
+def cached_wave_results(wave: Wave | str, *, progress: Callable[[int], None] | None = None) -> WaveResults:
+    """`figures.wave_results`, computed once per unchanged input in this process."""
+    wave = as_wave(wave)
+    key = _input_signature(wave)
+    with _RESULTS_LOCK:
+        if key in _RESULTS:
+            _RESULTS.move_to_end(key)
+            if progress:
+                progress(100)
+            return _RESULTS[key]
+    results = wave_results(wave, progress=progress)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = results
+        while len(_RESULTS) > _RESULTS_KEPT:
+            _RESULTS.popitem(last=False)
+    return results
 
 
 def _responses_signature(wave_ids: list[int]) -> dict[str, Any]:
@@ -576,7 +620,7 @@ def report_context(
     progress = progress or (lambda percent: None)
     code = _scope_code(scope)
     with override(language):
-        results = wave_results(wave, progress=lambda p: progress(int(p * 0.4)))
+        results = cached_wave_results(wave, progress=lambda p: progress(int(p * 0.4)))
         if code != REGION and code not in results.districts:
             raise ValueError(UNKNOWN_SCOPE.format(scope=code))
         return _context(results, code, language, progress)
