@@ -115,7 +115,7 @@ def _scope_code(scope) -> str:
 
 def input_fingerprint(*, scope: str | District, wave: Wave | str) -> str:
     """A hash of everything the report of `scope` for `wave` is computed from: the responses
-    of the waves up to it (count, ids, scores; checklist versions), the waves' names, the
+    of the waves up to it (count and ids; checklist versions), the waves' names, the
     districts (names, populations, margins, map tiles and boundaries), the weighting and
     suppression settings and the code version. Unchanged, the report would be the same, so
     a finished job can be reused.
@@ -187,10 +187,13 @@ def _responses_signature(wave_ids: list[int]) -> dict[str, Any]:
     and the sum of ids. Answers are not read: a stored response is never edited (the admin
     shows it read-only; corrections are new responses), and reading every answer would cost
     seconds per million responses on each report request."""
-    return Response.objects.filter(wave_id__in=wave_ids, is_void=False).aggregate(
-        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"), feeling=Sum("feeling"),
-        overall=Sum("overall"), checklist_min=Min("checklist_id"), checklist_max=Max("checklist_id"),
+    # Integers only: a sum of floats changes in its last digits with the order PostgreSQL's
+    # parallel workers add them, and the fingerprint must not.
+    summary = Response.objects.filter(wave_id__in=wave_ids, is_void=False).aggregate(
+        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"),
+        checklist_min=Min("checklist_id"), checklist_max=Max("checklist_id"),
     )
+    return {key: None if value is None else int(value) for key, value in summary.items()}
 
 
 # ---------------------------------------------------------------------------
