@@ -55,8 +55,17 @@ class ItemDef:
         """k of METHOD.md §3.1: the options that are points of the scale."""
         return sum(1 for option in self.options if not option.missing)
 
+    # cached_property writes to the instance __dict__, which a frozen dataclass allows.
+    @cached_property
+    def _options_by_value(self) -> dict:
+        return {option.value: option for option in self.options}
+
     def option(self, value) -> OptionDef | None:
-        return next((option for option in self.options if option.value == value), None)
+        """The option with this value (3, 3.0 and True == 1 match as == would), else None."""
+        try:
+            return self._options_by_value.get(value)
+        except TypeError:  # an unhashable answer (a list or dict) is no option's value
+            return None
 
     def question(self, language: str | None = None) -> str:
         return pick(self.text, language)

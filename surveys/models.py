@@ -99,3 +99,7 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.district.code}"
+
+
+# Paper questionnaires live in their own module; importing them here registers them.
+from .paper_models import Batch, PaperEntry, Sheet, SheetChange  # noqa: E402, F401

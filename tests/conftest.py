@@ -249,6 +249,47 @@ def page(browser):
     context.close()
 
 
+# ---------------------------------------------------------------------------- paper (issue 3)
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Files written by a test (printable PDFs) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def complete_answers(definition, **overrides) -> dict:
+    """A full, valid set of answers: the first real option of every required question
+    (so every "did it happen" is "yes"... unless overridden), follow-ups left out."""
+    answers = {}
+    for item in definition.items:
+        if item.required and not item.show_if_item:
+            option = next(option for option in item.options if not option.missing)
+            answers[item.code] = option.value
+    answers.update({key: value for key, value in overrides.items() if value is not None})
+    for key, value in overrides.items():
+        if value is None:
+            answers.pop(key, None)
+    return answers
+
+
+@pytest.fixture
+def sheet_answers(definition):
+    """Valid answers of one paper sheet, with no victimisation (so no follow-ups)."""
+    return complete_answers(
+        definition, vic_burglary=0, vic_transport_theft=0, vic_fraud=0, vic_assault_hooliganism=0, age_group=2, sex=1
+    )
+
+
+@pytest.fixture
+def paper_batch(survey_ready, district_a, coordinator):
+    """A batch of three sheets for district A in Russian (no PDF rendered)."""
+    from surveys.paper_services import batch_create
+
+    return batch_create(
+        district=district_a, wave=survey_ready["wave"], language="ru", size=3, created_by=coordinator, render_pdf=False
+    )
+
+
 @pytest.fixture
 def report_data(checklist, definition, districts, wave):
     """Two waves of responses for the report tests (tests/reports/seeding.py): Kazybek Bi
