@@ -163,6 +163,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django has no number and date formats for Kazakh; ours are in safetysurvey/formats/kk.
+FORMAT_MODULE_PATH = ["safetysurvey.formats"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
 USE_TZ = True
@@ -265,6 +267,8 @@ SURVEY_RATE_LIMIT = envint("SURVEY_RATE_LIMIT", 20)  # submissions per client ad
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 REPORT_MIN_CELL = envint("REPORT_MIN_CELL", 10)  # METHOD.md §4.8
 REPORT_STALE_MINUTES = envint("REPORT_STALE_MINUTES", 30)
+# Parallel COPY streams when reports read responses from PostgreSQL (one per core helps).
+REPORT_COPY_STREAMS = envint("REPORT_COPY_STREAMS", 2)
 
 # Paper questionnaires (docs/paper.md).
 PAPER_BATCH_MAX_SHEETS = envint("PAPER_BATCH_MAX_SHEETS", 10000)

@@ -288,3 +288,22 @@ def paper_batch(survey_ready, district_a, coordinator):
     return batch_create(
         district=district_a, wave=survey_ready["wave"], language="ru", size=3, created_by=coordinator, render_pdf=False
     )
+
+
+@pytest.fixture
+def report_data(checklist, definition, districts, wave):
+    """Two waves of responses for the report tests (tests/reports/seeding.py): Kazybek Bi
+    and Temirtau with enough responses, Saran with too few."""
+    from tests.reports.seeding import seed_report_data
+
+    return seed_report_data(checklist=checklist, definition=definition, districts=districts, wave=wave)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_report_figures():
+    # Test databases repeat ids, so figures cached by one test must not serve another.
+    from reports.rendering import clear_results_cache
+
+    clear_results_cache()
+    yield
+    clear_results_cache()
