@@ -4,8 +4,8 @@ import pytest
 from django.db import OperationalError
 
 from reports import services, tasks
-from safetysurvey.celery import app as celery_app
 from reports.models import ReportJob
+from safetysurvey.celery import app as celery_app
 from surveys.models import Wave
 
 
