@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage
 
 from reports import services
@@ -104,3 +105,11 @@ def fingerprint(monkeypatch):
         from reports import rendering  # noqa: F401
     except ImportError:
         monkeypatch.setattr(services, "input_fingerprint", tiny_fingerprint)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Fingerprints repeat across test databases (same rows, same ids); cached figures must not.
+    cache.clear()
+    yield
+    cache.clear()
