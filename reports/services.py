@@ -298,7 +298,12 @@ def _job_claim(job_id: int) -> ReportJob | None:
     """Mark the job running for this worker; None when there is nothing to do: it is done,
     failed, gone, or running elsewhere with a recent heartbeat."""
     with transaction.atomic():
-        job = ReportJob.objects.select_for_update().select_related("district", "wave").filter(pk=job_id).first()
+        job = (
+            ReportJob.objects.select_for_update(of=("self",))
+            .select_related("district", "wave")
+            .filter(pk=job_id)
+            .first()
+        )
         if job is None:
             logger.warning("Report job %s does not exist", job_id)
             return None
