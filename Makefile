@@ -1,4 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,8 +10,9 @@ DEV := DEBUG=1
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $$(bin/find-python) -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@# (grep drops this machine's notes about missing local package mirrors)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@touch $@
 
 setup: $(VENV)/.installed

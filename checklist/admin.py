@@ -37,7 +37,9 @@ class ItemInline(admin.StackedInline):
         ("order", "code", "kind", "required", "reverse", "subscore", "sdg"),
         ("show_if_item", "show_if_values", "substitutes"),
         ("min_value", "max_value", "max_length"),
-        "text_ru", "text_kk", "text_en",
+        "text_ru",
+        "text_kk",
+        "text_en",
     )
     show_change_link = True
     extra = 0

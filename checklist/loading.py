@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import yaml
 from django.db import transaction
-from django.utils import timezone
 
 from .definition import LANGUAGES
 from .models import Checklist, District, Item, Option, Section
@@ -93,8 +92,10 @@ def _options(raw, problems: _Problems, path: tuple, item: str) -> list[dict]:
     options, seen = [], set()
     for index, option in enumerate(raw):
         where = (*path, index)
-        if not isinstance(option, dict) or isinstance(option.get("value"), bool) or not isinstance(
-            option.get("value"), int
+        if (
+            not isinstance(option, dict)
+            or isinstance(option.get("value"), bool)
+            or not isinstance(option.get("value"), int)
         ):
             problems.add(where, "each option needs a whole-number value", item)
             continue
@@ -268,28 +269,46 @@ def checklist_load(*, text: str, publish: bool = True) -> Checklist:
         **_split(content["consent"], "consent"),
         **_split(content["thanks"], "thanks"),
     )
-    if publish:
-        checklist.status, checklist.published_at = Checklist.Status.PUBLISHED, timezone.now()
     checklist.full_clean()
     checklist.save()
     for s_order, section_data in enumerate(content["sections"]):
         section = Section.objects.create(
-            checklist=checklist, code=section_data["code"], order=s_order,
-            **_split(section_data["title"], "title"), **_split(section_data["intro"], "intro"),
+            checklist=checklist,
+            code=section_data["code"],
+            order=s_order,
+            **_split(section_data["title"], "title"),
+            **_split(section_data["intro"], "intro"),
         )
         for i_order, data in enumerate(section_data["items"]):
             item = Item.objects.create(
-                section=section, order=i_order,
-                **{key: data[key] for key in (
-                    "code", "kind", "required", "reverse", "subscore", "sdg", "substitutes",
-                    "show_if_item", "show_if_values", "min_value", "max_value", "max_length",
-                )},
-                **_split(data["text"], "text"), **_split(data["help"], "help"),
+                section=section,
+                order=i_order,
+                **{
+                    key: data[key]
+                    for key in (
+                        "code",
+                        "kind",
+                        "required",
+                        "reverse",
+                        "subscore",
+                        "sdg",
+                        "substitutes",
+                        "show_if_item",
+                        "show_if_values",
+                        "min_value",
+                        "max_value",
+                        "max_length",
+                    )
+                },
+                **_split(data["text"], "text"),
+                **_split(data["help"], "help"),
             )
             Option.objects.bulk_create(
                 Option(item=item, value=o["value"], order=o_order, missing=o["missing"], **_split(o["label"], "label"))
                 for o_order, o in enumerate(data["options"])
             )
+    if publish:  # last: a published checklist accepts no more sections, items or options
+        checklist.publish()
     return checklist
 
 

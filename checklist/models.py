@@ -55,6 +55,11 @@ class Checklist(models.Model):
     def __str__(self):
         return f"v{self.version} {translated(self, 'title')}"
 
+    def save(self, *args, **kwargs):
+        if self.pk and Checklist.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
+            raise ValidationError(PUBLISHED_IS_IMMUTABLE)
+        super().save(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -65,12 +70,31 @@ class Checklist(models.Model):
         return cls.objects.filter(status=cls.Status.PUBLISHED).order_by("-version").first()
 
     def publish(self):
-        self.status = self.Status.PUBLISHED
-        self.published_at = timezone.now()
-        self.save(update_fields=["status", "published_at"])
+        Checklist.objects.filter(pk=self.pk).update(status=self.Status.PUBLISHED, published_at=timezone.now())
+        self.refresh_from_db(fields=["status", "published_at"])
 
 
-class Section(models.Model):
+class DraftOnly(models.Model):
+    """Sections, items and options change only while their checklist is a draft."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._checklist_is_published():
+            raise ValidationError(PUBLISHED_IS_IMMUTABLE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._checklist_is_published():
+            raise ValidationError(PUBLISHED_IS_IMMUTABLE)
+        return super().delete(*args, **kwargs)
+
+    def _checklist_is_published(self) -> bool:
+        raise NotImplementedError
+
+
+class Section(DraftOnly):
     checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="sections")
     code = models.CharField(_("code"), max_length=20)
     order = models.PositiveIntegerField(_("order"), default=0)
@@ -84,8 +108,11 @@ class Section(models.Model):
     def __str__(self):
         return f"{self.code}. {translated(self, 'title')}"
 
+    def _checklist_is_published(self) -> bool:
+        return Checklist.objects.filter(pk=self.checklist_id, status=Checklist.Status.PUBLISHED).exists()
 
-class Item(models.Model):
+
+class Item(DraftOnly):
     """One question. `code` is stable across versions: reports and exports key on it."""
 
     class Kind(models.TextChoices):
@@ -112,7 +139,9 @@ class Item(models.Model):
     subscore = models.CharField(_("sub-score"), max_length=12, choices=Subscore.choices, blank=True)
     sdg = models.BooleanField(_("SDG 16.1.4 indicator"), default=False)
     substitutes = models.SlugField(
-        _("stands in for"), max_length=50, blank=True,
+        _("stands in for"),
+        max_length=50,
+        blank=True,
         help_text=_("Code of the item whose missing answer this one replaces in scoring."),
     )
     show_if_item = models.SlugField(_("show only if item"), max_length=50, blank=True)
@@ -133,8 +162,11 @@ class Item(models.Model):
     def __str__(self):
         return self.code
 
+    def _checklist_is_published(self) -> bool:
+        return Checklist.objects.filter(sections__pk=self.section_id, status=Checklist.Status.PUBLISHED).exists()
 
-class Option(models.Model):
+
+class Option(DraftOnly):
     """An answer option. `value` is what is stored and keyed on paper; for scales it is the
     scale point (1 = least favourable before reverse-coding, METHOD.md §3.1)."""
 
@@ -153,6 +185,11 @@ class Option(models.Model):
     def __str__(self):
         return f"{self.value} {translated(self, 'label')}"
 
+    def _checklist_is_published(self) -> bool:
+        return Checklist.objects.filter(
+            sections__items__pk=self.item_id, status=Checklist.Status.PUBLISHED
+        ).exists()
+
 
 class District(models.Model):
     """A place residents live in: region > city or district > city district."""
@@ -169,7 +206,9 @@ class District(models.Model):
     locals().update(translated_fields("name", _("name")))
     adult_population = models.PositiveIntegerField(_("adult population"), null=True, blank=True)
     margins = models.JSONField(
-        _("population margins"), default=dict, blank=True,
+        _("population margins"),
+        default=dict,
+        blank=True,
         help_text=_('Shares of adults: {"age_group": {"1": 0.22, ...}, "sex": {"1": 0.54, "2": 0.46}}'),
     )
     tile_row = models.PositiveSmallIntegerField(_("tile map row"), null=True, blank=True)

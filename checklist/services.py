@@ -30,4 +30,3 @@ def checklist_new_version(*, source: Checklist) -> Checklist:
 def checklist_publish(*, checklist: Checklist) -> None:
     if not checklist.is_published:
         checklist.publish()
-

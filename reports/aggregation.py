@@ -55,6 +55,12 @@ MISSING_POPULATION = "No adult population for district {district!r}: cannot weig
 NOT_BINARY = "A share needs a 0/1 flag; got values other than 0, 1 and NaN."
 BAD_WEIGHTS = "Weights must be finite and non-negative."
 LENGTH_MISMATCH = "Values and weights differ in length ({n_y} and {n_w})."
+MISSING_COLUMNS = "The responses frame lacks the columns {columns}."
+MISSING_DISTRICT = "Every response of wave {wave!r} needs a district code."
+
+REQUIRED_COLUMNS = (
+    "wave", "district", "channel", "age_group", "sex", *SCORES, SDG, "unsafe_place_type", "unsafe_bus_route",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
@@ -236,6 +242,12 @@ def _weights_for(y: np.ndarray, w: Any) -> np.ndarray:
     return w_arr
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Σ aᵢbᵢ without BLAS: np.dot hands long vectors to a multi-threaded BLAS, which
+    slowed a 1M-row wave_figures from 1.6 s to 25–40 s on a busy two-core machine."""
+    return float(np.multiply(a, b).sum())
+
+
 def _opt(x: float) -> float | None:
     """A float, or None for NaN/inf (keeps the output JSON-clean)."""
     x = float(x)
@@ -267,31 +279,101 @@ def _blank_below(est: Estimate, min_cell: int) -> Estimate:
 # ---------------------------------------------------------------------------
 
 
-def _mean_core(y: np.ndarray, w: np.ndarray) -> tuple[Estimate, float]:
-    """Unsuppressed weighted mean; also returns ȳ for callers that reuse it."""
-    ok = ~np.isnan(y)
-    if not ok.all():
-        y = y[ok]
-        w = w[ok]
-    n = int(len(y))
+@dataclass(slots=True)
+class _Moments:
+    """Sufficient statistics of a weighted mean over one cell of respondents, centred on
+    the cell's own mean, so that cells combine exactly and stably into larger units
+    (the pairwise-update algebra of Chan, Golub & LeVeque). The region is combined from
+    its districts without a second pass over the rows."""
+
+    n: int  # respondents with a value
+    w: float  # Σw
+    mean: float  # Σwy / Σw
+    w2: float  # Σw²
+    a: float  # Σw²(y − mean)²
+    b: float  # Σw²(y − mean)
+
+
+def _moments(y: np.ndarray, w: np.ndarray | None) -> _Moments:
+    """Moments of values ``y`` (no NaN) with weights ``w`` (None: all 1)."""
+    n = len(y)
     if n == 0:
-        return _empty_estimate(0), math.nan
+        return _Moments(0, 0.0, math.nan, 0.0, 0.0, 0.0)
+    if w is None:
+        mean = float(y.sum()) / n
+        d = y - mean
+        return _Moments(n, float(n), mean, float(n), _dot(d, d), float(d.sum()))
     sw = float(w.sum())
-    if not (sw > 0):
-        return _empty_estimate(n), math.nan
-    sw2 = float(np.dot(w, w))
-    mean = float(np.dot(w, y)) / sw
-    n_eff = sw * sw / sw2
-    # METHOD.md §4.2: Kish n_eff = (Σw)²/Σw², deff = n/n_eff.
-    est = Estimate(mean, None, None, None, n, n_eff, n / n_eff)
-    if n >= 2:
-        r = w * (y - mean)
-        # METHOD.md §4.2: V = n/(n−1) · Σ wᵢ²(yᵢ−ȳ)² / (Σwᵢ)²  (linearisation, with replacement)
-        var = n / (n - 1) * float(np.dot(r, r)) / (sw * sw)
+    if not sw > 0:
+        return _Moments(n, 0.0, math.nan, 0.0, 0.0, 0.0)
+    mean = _dot(w, y) / sw
+    d = y - mean
+    w2 = w * w
+    w2d = w2 * d
+    return _Moments(n, sw, mean, float(w2.sum()), _dot(w2d, d), float(w2d.sum()))
+
+
+def _combine(parts: Iterable[tuple[float, _Moments]]) -> _Moments:
+    """Moments of the union of cells, respondent weights of cell k multiplied by fₖ
+    (METHOD.md §4.1's region factor P_d/P · n/n_d, or 1)."""
+    parts = list(parts)
+    n = sum(m.n for _, m in parts)
+    live = [(f, m) for f, m in parts if m.w > 0]
+    if not live:
+        return _Moments(n, 0.0, math.nan, 0.0, 0.0, 0.0)
+    sw = sum(f * m.w for f, m in live)
+    mean = sum(f * m.w * m.mean for f, m in live) / sw
+    w2 = a = b = 0.0
+    for f, m in live:
+        f2, dm = f * f, m.mean - mean
+        w2 += f2 * m.w2
+        a += f2 * (m.a + 2 * dm * m.b + dm * dm * m.w2)
+        b += f2 * (m.b + dm * m.w2)
+    return _Moments(n, sw, mean, w2, a, b)
+
+
+def _mean_estimate(m: _Moments) -> Estimate:
+    """METHOD.md §4.2 from moments: ȳ, V = n/(n−1)·Σw²(y−ȳ)²/(Σw)², t interval with n−1
+    degrees of freedom, Kish n_eff = (Σw)²/Σw² and deff = n/n_eff."""
+    if m.n == 0 or not m.w > 0:
+        return _empty_estimate(m.n)
+    n_eff = m.w * m.w / m.w2
+    est = Estimate(m.mean, None, None, None, m.n, n_eff, m.n / n_eff)
+    if m.n >= 2:
+        var = m.n / (m.n - 1) * max(m.a, 0.0) / (m.w * m.w)
         se = math.sqrt(var)
-        half = _t_quantile(n - 1) * se
-        est.se, est.low, est.high = se, mean - half, mean + half
-    return est, mean
+        half = _t_quantile(m.n - 1) * se
+        est.se, est.low, est.high = se, m.mean - half, m.mean + half
+    return est
+
+
+def _share_estimate(m: _Moments) -> Estimate:
+    """METHOD.md §4.3 from moments: p is the weighted mean of the flag, with §4.2's SE
+    (which §4.4 uses) and Wilson's interval computed with n_eff in place of n."""
+    est = _mean_estimate(m)
+    if est.value is None or est.n_eff is None:
+        return est
+    p = min(1.0, max(0.0, est.value))
+    est.value = p
+    est.low, est.high = wilson_interval(p, est.n_eff)
+    return est
+
+
+def _drop_missing(y: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    ok = ~np.isnan(y)
+    if ok.all():
+        return y, w
+    return y[ok], (None if w is None else w[ok])
+
+
+def _mean_core(y: np.ndarray, w: np.ndarray | None) -> Estimate:
+    """Unsuppressed weighted mean of the non-missing ``y``."""
+    return _mean_estimate(_moments(*_drop_missing(y, w)))
+
+
+def _share_core(flag: np.ndarray, w: np.ndarray | None) -> Estimate:
+    """Unsuppressed weighted share of the non-missing 0/1 ``flag``."""
+    return _share_estimate(_moments(*_drop_missing(flag, w)))
 
 
 def weighted_mean(y: Any, w: Any = None, *, min_cell: int = DEFAULT_MIN_CELL) -> Estimate:
@@ -304,8 +386,7 @@ def weighted_mean(y: Any, w: Any = None, *, min_cell: int = DEFAULT_MIN_CELL) ->
     w_arr = _weights_for(y_arr, w)
     if w_arr.size and not (np.isfinite(w_arr).all() and (w_arr >= 0).all()):
         raise ValueError(BAD_WEIGHTS)
-    est, _ = _mean_core(y_arr, w_arr)
-    return _blank_below(est, min_cell)
+    return _blank_below(_mean_core(y_arr, w_arr), min_cell)
 
 
 def wilson_interval(p: float, n: float, level: float = CONFIDENCE) -> tuple[float, float]:
@@ -315,19 +396,9 @@ def wilson_interval(p: float, n: float, level: float = CONFIDENCE) -> tuple[floa
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def _share_core(flag: np.ndarray, w: np.ndarray) -> Estimate:
-    est, p = _mean_core(flag, w)
-    if est.value is None or est.n_eff is None:
-        return est
-    # METHOD.md §4.3: p is the weighted mean of the flag (its SE is §4.2's, which §4.4
-    # uses); the interval is Wilson's with n_eff in place of n.
-    p = min(1.0, max(0.0, p))
-    est.value = p
-    est.low, est.high = wilson_interval(p, est.n_eff)
-    return est
+    # The interval always holds p and lies in [0, 1]; the clamps only absorb rounding
+    # (at p = 0 the lower end is 0 analytically, not 5e-17).
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def weighted_share(flag: Any, w: Any = None, *, min_cell: int = DEFAULT_MIN_CELL) -> Estimate:
@@ -374,9 +445,7 @@ def _normalise_margin(shares: Mapping[Any, float] | None) -> dict[int, float]:
     return {int(k): float(v) for k, v in shares.items() if v is not None}
 
 
-def _collapse(
-    values: np.ndarray, shares: Mapping[int, float], label: str
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _collapse(values: np.ndarray, shares: Mapping[int, float], label: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Group the categories of one raking variable so that every group has both
     respondents and a population share (METHOD.md §4.1).
 
@@ -404,8 +473,7 @@ def _collapse(
         g, h = groups[i], groups[j]
         what = "respondents but no population share" if g[2] > 0 else "a population share but no respondents"
         notes.append(
-            f"{label} {'+'.join(map(str, g[0]))} has {what}; "
-            f"collapsed with {label} {'+'.join(map(str, h[0]))}."
+            f"{label} {'+'.join(map(str, g[0]))} has {what}; collapsed with {label} {'+'.join(map(str, h[0]))}."
         )
         merged = [sorted(g[0] + h[0]), g[1] + h[1], g[2] + h[2]]
         lo = min(i, j)
@@ -435,10 +503,7 @@ def _ipf(
             sums = np.bincount(idx, weights=w, minlength=len(target))
             w = w * (target * w.sum() / sums)[idx]
         total = w.sum()
-        worst = max(
-            float(np.abs(np.bincount(idx, weights=w, minlength=len(t)) / total - t).max())
-            for idx, t in dims
-        )
+        worst = max(float(np.abs(np.bincount(idx, weights=w, minlength=len(t)) / total - t).max()) for idx, t in dims)
         if worst <= tol:
             return w, True, it
     return w, False, max_iter
@@ -565,15 +630,15 @@ def district_weights(frame: pd.DataFrame, population: Mapping[str, Any]) -> pd.S
     return rake_districts(frame, population)[0]
 
 
-def region_weights(
-    frame: pd.DataFrame, population: Mapping[str, Any], district_w: pd.Series | np.ndarray
-) -> pd.Series:
+def region_weights(frame: pd.DataFrame, population: Mapping[str, Any], district_w: pd.Series | np.ndarray) -> pd.Series:
     """Region weights wᵢ · (P_d/P) · (n/n_d) within each wave (METHOD.md §4.1), P and n
     taken over the districts present in that wave, so each district counts by its adult
     population. Raises ValueError if a present district has no adult population."""
     dw = _float_array(district_w)
     wave_codes, _ = pd.factorize(frame["wave"])
     dist_codes, dist_names = pd.factorize(frame["district"])
+    if (wave_codes < 0).any() or (dist_codes < 0).any():
+        raise ValueError(MISSING_DISTRICT.format(wave="any"))
     pop = np.array([_adult_population(population, d) for d in dist_names])
     n_w = np.bincount(wave_codes)
     pair = wave_codes * len(dist_names) + dist_codes
@@ -601,22 +666,70 @@ def victim_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c.startswith(VIC_PREFIX) and not c.endswith(REPORTED_SUFFIX)]
 
 
-def _weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Correlation:
-    ok = ~(np.isnan(x) | np.isnan(y))
-    x, y, w = x[ok], y[ok], w[ok]
-    n = int(len(x))
-    sw = float(w.sum()) if n else 0.0
-    if n < 2 or not sw > 0:
-        return Correlation(None, n)
-    dx = x - np.dot(w, x) / sw
-    dy = y - np.dot(w, y) / sw
+@dataclass(slots=True)
+class _CoMoments:
+    """Sufficient statistics of a weighted correlation over one cell, centred like
+    ``_Moments`` so that cells combine exactly."""
+
+    n: int
+    w: float  # Σw
+    mx: float
+    my: float
+    sxx: float  # Σw(x − mx)²
+    syy: float
+    sxy: float  # Σw(x − mx)(y − my)
+
+
+def _co_moments(x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> _CoMoments:
+    """Co-moments of paired values (no NaN) with weights ``w`` (None: all 1)."""
+    n = len(x)
+    sw = float(n) if w is None else float(w.sum())
+    if n == 0 or not sw > 0:
+        return _CoMoments(n, 0.0, math.nan, math.nan, 0.0, 0.0, 0.0)
+    if w is None:
+        mx, my = float(x.sum()) / n, float(y.sum()) / n
+        dx, dy = x - mx, y - my
+        return _CoMoments(n, sw, mx, my, _dot(dx, dx), _dot(dy, dy), _dot(dx, dy))
+    mx, my = _dot(w, x) / sw, _dot(w, y) / sw
+    dx, dy = x - mx, y - my
     wdx = w * dx
-    sxx, syy, sxy = float(np.dot(wdx, dx)), float(np.dot(w * dy, dy)), float(np.dot(wdx, dy))
-    if not (sxx > 0 and syy > 0):
-        return Correlation(None, n)
-    # METHOD.md §4.5: weighted Pearson r = Σw dx dy / √(Σw dx² · Σw dy²).
-    r = sxy / math.sqrt(sxx * syy)
-    return Correlation(min(1.0, max(-1.0, r)), n)
+    return _CoMoments(n, sw, mx, my, _dot(wdx, dx), _dot(w * dy, dy), _dot(wdx, dy))
+
+
+def _combine_co(parts: Iterable[tuple[float, _CoMoments]]) -> _CoMoments:
+    parts = list(parts)
+    n = sum(c.n for _, c in parts)
+    live = [(f, c) for f, c in parts if c.w > 0]
+    if not live:
+        return _CoMoments(n, 0.0, math.nan, math.nan, 0.0, 0.0, 0.0)
+    sw = sum(f * c.w for f, c in live)
+    mx = sum(f * c.w * c.mx for f, c in live) / sw
+    my = sum(f * c.w * c.my for f, c in live) / sw
+    sxx = syy = sxy = 0.0
+    for f, c in live:
+        ex, ey = c.mx - mx, c.my - my
+        sxx += f * (c.sxx + c.w * ex * ex)
+        syy += f * (c.syy + c.w * ey * ey)
+        sxy += f * (c.sxy + c.w * ex * ey)
+    return _CoMoments(n, sw, mx, my, sxx, syy, sxy)
+
+
+def _correlation(c: _CoMoments) -> Correlation:
+    """METHOD.md §4.5: weighted Pearson r = Σw dx dy / √(Σw dx² · Σw dy²); None when
+    either variable does not vary (a variance below 1e-12 of its scale is rounding)."""
+    if c.n < 2 or not c.w > 0:
+        return Correlation(None, c.n)
+    if c.sxx <= 1e-12 * c.w * max(1.0, c.mx * c.mx) or c.syy <= 1e-12 * c.w * max(1.0, c.my * c.my):
+        return Correlation(None, c.n)
+    r = c.sxy / math.sqrt(c.sxx * c.syy)
+    return Correlation(min(1.0, max(-1.0, r)), c.n)
+
+
+def _weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> Correlation:
+    ok = ~(np.isnan(x) | np.isnan(y))
+    if not ok.all():
+        x, y, w = x[ok], y[ok], (None if w is None else w[ok])
+    return _correlation(_co_moments(x, y, w))
 
 
 def _unfavourable_flag(x: np.ndarray, cut: float) -> np.ndarray:
@@ -650,9 +763,7 @@ def _assemble_drivers(raw: Mapping[str, tuple[Correlation, Estimate]]) -> list[D
             correlation=c.value,
             n=c.n,
             unfavourable_share=u,
-            priority=bool(
-                c.value is not None and u.value is not None and c.value > med_r and u.value > med_u
-            ),
+            priority=bool(c.value is not None and u.value is not None and c.value > med_r and u.value > med_u),
             suppressed=c.suppressed,
         )
         for item, (c, u) in raw.items()
@@ -705,9 +816,7 @@ def _victimisation_raw(get: Getter, types: Sequence[str], w: np.ndarray, has: Ca
     return out
 
 
-def victimisation(
-    frame: pd.DataFrame, weights: Any = None, *, min_cell: int = DEFAULT_MIN_CELL
-) -> list[Victimisation]:
+def victimisation(frame: pd.DataFrame, weights: Any = None, *, min_cell: int = DEFAULT_MIN_CELL) -> list[Victimisation]:
     """Victimisation rates (METHOD.md §4.6): for every ``vic:<type>`` column the weighted
     share answering yes (Wilson interval, §4.3) and, among victims, the weighted share who
     reported it to the police."""
@@ -769,9 +878,7 @@ def complementary_suppression(
     return out
 
 
-def places(
-    frame: pd.DataFrame, top: int = 10, *, min_cell: int = DEFAULT_MIN_CELL
-) -> Places:
+def places(frame: pd.DataFrame, top: int = 10, *, min_cell: int = DEFAULT_MIN_CELL) -> Places:
     """Counts of ``unsafe_place_type`` and of ``unsafe_bus_route`` (METHOD.md §4.7),
     unweighted, largest first, at most ``top`` of each; counts under ``min_cell`` are
     suppressed, with complementary suppression of the types (their total is shown)."""
@@ -805,7 +912,7 @@ class _Columns:
         self._float: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list]] = {}
 
-    def float(self, col: str) -> np.ndarray:
+    def floats(self, col: str) -> np.ndarray:
         if col not in self._float:
             s = self.frame[col]
             self._float[col] = s.to_numpy() if s.dtype == np.float64 else _float_array(s)
@@ -831,92 +938,156 @@ class _Unit:
 
 
 def _as_index(pos: np.ndarray) -> np.ndarray | slice:
-    """Positions as a slice when they are one contiguous run (then columns are read as
-    views, not copied: a one-wave frame's region reads the frame in place)."""
+    """Positions as a slice when they are one contiguous run, so that a district of a
+    frame ordered by district is read as views of the columns, not gathered."""
     if len(pos) and pos[-1] - pos[0] + 1 == len(pos):
         return slice(int(pos[0]), int(pos[-1]) + 1)
     return pos
 
 
-def _wave_positions(cols: _Columns, wave: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Row positions of ``wave`` (frame order) and per district (frame order within)."""
+def _wave_positions(cols: _Columns, wave: str) -> dict[str, np.ndarray]:
+    """Row positions of ``wave`` per district, in frame order within each district."""
     wave_codes, waves = cols.codes("wave")
     if str(wave) not in waves:
-        return np.empty(0, dtype=np.int64), {}
+        return {}
     pos = np.flatnonzero(wave_codes == waves.index(str(wave)))
     dist_codes, districts = cols.codes("district")
     d = dist_codes[pos]
+    if (d < 0).any():
+        raise ValueError(MISSING_DISTRICT.format(wave=str(wave)))
     order = np.argsort(d, kind="stable")
     grouped, d = pos[order], d[order]
     cuts = np.flatnonzero(np.diff(d)) + 1
     parts = np.split(grouped, cuts)
     starts = np.concatenate([[0], cuts]) if len(d) else np.empty(0, dtype=np.int64)
-    return pos, {districts[d[s]]: part for s, part in zip(starts, parts, strict=False) if len(part)}
+    return {districts[d[s]]: part for s, part in zip(starts, parts, strict=False) if len(part)}
 
 
-def _unit_raw(
-    code: str,
+def _cell_figures(
     cols: _Columns,
     index: np.ndarray | slice,
     n: int,
-    blocks: Mapping[str, np.ndarray],
+    blocks: Mapping[str, np.ndarray | None],
     *,
     full: bool,
     cut: float = UNFAVOURABLE_MAX,
-) -> _Unit:
-    """All raw figures of one unit (its ``n`` rows at ``index``), for each weighting in
-    ``blocks`` (name -> weights aligned with the rows)."""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Sufficient statistics of every figure of one district (its ``n`` rows at
+    ``index``), per weighting in ``blocks`` (name -> weights of the rows, None = all 1).
+
+    Returns {figure key: _Moments | _CoMoments | int} and {figure key: kind}, where kind
+    is "mean", "share", "corr", "design" or "count". Columns are read once per district
+    and shared by the weightings.
+    """
     cache: dict[str, np.ndarray] = {}
 
     def get(col: str) -> np.ndarray:
         if col not in cache:
-            cache[col] = cols.float(col)[index]
+            cache[col] = cols.floats(col)[index]
         return cache[col]
 
-    figs: dict[str, Any] = {"n": Count(int(n))}
-    items = item_columns(cols.frame.columns) if full else []
-    vic = victim_columns(cols.frame.columns) if full else []
-    ch_masks: dict[str, np.ndarray] = {}
-    if full:
-        ch_codes, ch_names = cols.codes("channel")
-        ch_local = ch_codes[index]
-        for c in dict.fromkeys([*CHANNELS, *ch_names]):
-            ch_masks[c] = ch_local == (ch_names.index(c) if c in ch_names else -2)
-            figs[f"channel/{c}/n"] = Count(int(ch_masks[c].sum()))
+    stats: dict[str, Any] = {"n": n}
+    kind: dict[str, str] = {"n": "count"}
+
+    def add(key: str, what: str, y: np.ndarray, mask: np.ndarray | None = None) -> None:
+        ok = ~np.isnan(y)
+        if mask is not None:
+            ok &= mask
+        every = bool(ok.all())
+        y_ok = y if every else y[ok]
+        for block, w in blocks.items():
+            w_ok = w if (w is None or every) else w[ok]
+            stats[f"{block}/{key}"] = _moments(y_ok, w_ok)
+            kind[f"{block}/{key}"] = what
 
     for block, w in blocks.items():
-        sw = float(w.sum())
-        sw2 = float(np.dot(w, w))
-        n_eff = sw * sw / sw2 if sw2 > 0 else None
-        # METHOD.md §4.2: Kish n_eff and deff of the unit as a whole.
-        figs[f"{block}/design"] = Estimate(None, None, None, None, int(n), n_eff, (n / n_eff) if n_eff else None)
-        for s in SCORES if full else (INDEX,):
-            figs[f"{block}/{s}"] = _mean_core(get(s), w)[0]
-        figs[f"{block}/sdg"] = _share_core(get(SDG), w)
-        if not full:
-            continue
-        for c, m in ch_masks.items():
-            figs[f"{block}/channel/{c}/index"] = _mean_core(get(INDEX)[m], w[m])[0]
-            figs[f"{block}/channel/{c}/sdg"] = _share_core(get(SDG)[m], w[m])
-        for item, (corr, unfav) in _drivers_raw(get, items, w, cut).items():
-            figs[f"{block}/driver/{item}/correlation"] = corr
-            figs[f"{block}/driver/{item}/unfavourable"] = unfav
-        for t, (share, reported) in _victimisation_raw(get, vic, w, cols.names.__contains__).items():
-            figs[f"{block}/vic/{t}/share"] = share
-            if reported is not None:
-                figs[f"{block}/vic/{t}/reported"] = reported
+        # METHOD.md §4.2: Kish n_eff and deff of the district as a whole.
+        stats[f"{block}/design"] = _moments(np.zeros(n), w)
+        kind[f"{block}/design"] = "design"
+    for score in SCORES if full else (INDEX,):
+        add(score, "mean", get(score))
+    add("sdg", "share", get(SDG))
+    if not full:
+        return stats, kind
 
-    if full:
-        route_codes, route_labels = cols.codes("unsafe_bus_route")
-        tc, rc = _place_counts(get("unsafe_place_type"), route_codes[index], route_labels)
-        figs["places/types_total"] = Count(int(sum(tc.values())))
-        for k, v in tc.items():
-            figs[f"places/type/{k}"] = Count(v)
-        for k, v in rc.items():
-            figs[f"places/route/{k}"] = Count(v)
-    return _Unit(
-        code, figs, None, [i[len(ITEM_PREFIX) :] for i in items], [v[len(VIC_PREFIX) :] for v in vic]
-    )
+    ch_codes, ch_names = cols.codes("channel")
+    ch_local = ch_codes[index]
+    for c in dict.fromkeys([*CHANNELS, *ch_names]):
+        mask = ch_local == (ch_names.index(c) if c in ch_names else -2)
+        stats[f"channel/{c}/n"], kind[f"channel/{c}/n"] = int(mask.sum()), "count"
+        add(f"channel/{c}/index", "mean", get(INDEX), mask)
+        add(f"channel/{c}/sdg", "share", get(SDG), mask)
+
+    feeling = get(INDEX)
+    for col in item_columns(cols.frame.columns):
+        item = col[len(ITEM_PREFIX) :]
+        x = get(col)
+        ok = ~(np.isnan(x) | np.isnan(feeling))
+        every = bool(ok.all())
+        x_ok, f_ok = (x, feeling) if every else (x[ok], feeling[ok])
+        for block, w in blocks.items():
+            w_ok = w if (w is None or every) else w[ok]
+            stats[f"{block}/driver/{item}/correlation"] = _co_moments(x_ok, f_ok, w_ok)
+            kind[f"{block}/driver/{item}/correlation"] = "corr"
+        add(f"driver/{item}/unfavourable", "share", _unfavourable_flag(x, cut))
+
+    for col in victim_columns(cols.frame.columns):
+        t = col[len(VIC_PREFIX) :]
+        v = get(col)
+        add(f"vic/{t}/share", "share", v)
+        if col + REPORTED_SUFFIX in cols.names:
+            add(f"vic/{t}/reported", "share", get(col + REPORTED_SUFFIX), v == 1.0)
+
+    route_codes, route_labels = cols.codes("unsafe_bus_route")
+    types, routes = _place_counts(get("unsafe_place_type"), route_codes[index], route_labels)
+    stats["places/types_total"] = sum(types.values())
+    for k, v in types.items():
+        stats[f"places/type/{k}"] = v
+    for k, v in routes.items():
+        stats[f"places/route/{k}"] = v
+    kind.update({k: "count" for k in stats if k.startswith("places/")})
+    return stats, kind
+
+
+def _finish(kind: str, stat: Any) -> Any:
+    """A figure from its statistics (unsuppressed)."""
+    if kind == "count":
+        return Count(int(stat))
+    if kind == "mean":
+        return _mean_estimate(stat)
+    if kind == "share":
+        return _share_estimate(stat)
+    if kind == "corr":
+        return _correlation(stat)
+    # "design": the unit's own n_eff and deff, over all its respondents
+    n_eff = stat.w * stat.w / stat.w2 if stat.w2 > 0 else None
+    return Estimate(None, None, None, None, stat.n, n_eff, (stat.n / n_eff) if n_eff else None)
+
+
+def _unit_from(code: str, stats: Mapping[str, Any], kind: Mapping[str, str], cols: _Columns, full: bool) -> _Unit:
+    items = [c[len(ITEM_PREFIX) :] for c in item_columns(cols.frame.columns)] if full else []
+    vic = [c[len(VIC_PREFIX) :] for c in victim_columns(cols.frame.columns)] if full else []
+    return _Unit(code, {k: _finish(kind[k], v) for k, v in stats.items()}, None, items, vic)
+
+
+def _region_stats(
+    parts: Sequence[tuple[Mapping[str, float], Mapping[str, Any]]], kind: Mapping[str, str]
+) -> dict[str, Any]:
+    """Combine districts' statistics into the region's. ``parts`` holds, per district,
+    its factor per weighting ({"weighted": P_d/P · n/n_d, "unweighted": 1}) and stats."""
+    keys = list(dict.fromkeys(k for _, stats in parts for k in stats))
+    out: dict[str, Any] = {}
+    for key in keys:
+        block = key.split("/", 1)[0]
+        cells = [(factors.get(block, 1.0), stats[key]) for factors, stats in parts if key in stats]
+        what = kind[key]
+        if what == "count":
+            out[key] = sum(v for _, v in cells)
+        elif what == "corr":
+            out[key] = _combine_co(cells)
+        else:
+            out[key] = _combine(cells)
+    return out
 
 
 def _raw_n(fig: Any) -> int:
@@ -943,7 +1114,7 @@ def _suppress_units(region: _Unit, districts: Sequence[_Unit], min_cell: int) ->
         by_parent: dict[str, list[tuple[str, str]]] = {}
         for k in u.figs:
             parts = k.split("/")
-            if "channel" in parts:
+            if not k.startswith("places/") and "channel" in parts[:2]:
                 i = parts.index("channel")
                 parent = "/".join(parts[:i] + ["*"] + parts[i + 2 :])
             elif k.startswith("places/type/"):
@@ -1005,8 +1176,7 @@ def _block_dict(u: _Unit, block: str, prev: _Unit | None, full: bool) -> dict[st
     }
     out["drivers"] = [d.to_dict() for d in _assemble_drivers(raw_drivers)]
     out["victimisation"] = [
-        Victimisation(t, f[f"{block}/vic/{t}/share"], f.get(f"{block}/vic/{t}/reported")).to_dict()
-        for t in u.vic_types
+        Victimisation(t, f[f"{block}/vic/{t}/share"], f.get(f"{block}/vic/{t}/reported")).to_dict() for t in u.vic_types
     ]
     return out
 
@@ -1025,6 +1195,12 @@ def _unit_dict(u: _Unit, blocks: Sequence[str], prev: _Unit | None, full: bool, 
     return out
 
 
+def _check_columns(frame: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(MISSING_COLUMNS.format(columns=", ".join(missing)))
+
+
 def _rake_summary(res: RakeResult) -> dict[str, Any]:
     # No counts here: a district's output must carry no number when it is suppressed.
     return {"converged": bool(res.converged), "flagged": bool(res.flagged), "notes": list(res.notes)}
@@ -1040,45 +1216,58 @@ def _compute_wave(
     min_cell: int,
 ) -> tuple[_Unit, dict[str, _Unit]]:
     """Figures of the region and of every district of ``wave``, suppressed (§4.8)."""
-    wave_pos, by_district = _wave_positions(cols, wave)
+    by_district = _wave_positions(cols, wave)
     codes = sorted(set(by_district) | set(population))
     empty = np.empty(0, dtype=np.int64)
-    age, sex = cols.float("age_group"), cols.float("sex")
+    age, sex = cols.floats("age_group"), cols.floats("sex")
+    present = list(by_district)
+    n_total = sum(len(p) for p in by_district.values())
+    if weighted:
+        pops = {d: _adult_population(population, d) for d in present}
+        p_total = sum(pops.values())
 
-    rakes: dict[str, RakeResult] = {}
     districts: dict[str, _Unit] = {}
+    rakes: dict[str, RakeResult] = {}
+    parts = []
+    kinds: dict[str, str] = {}
     for d in codes:
         pos = by_district.get(d, empty)
         index = _as_index(pos)
-        blocks = {"unweighted": np.ones(len(pos))}
+        blocks: dict[str, np.ndarray | None] = {"unweighted": None}
+        factors = {"unweighted": 1.0}
         if weighted:
             rakes[d] = rake(age[index], sex[index], _district_margins(population, d))
             blocks = {"weighted": rakes[d].weights, **blocks}
-        unit = _unit_raw(d, cols, index, len(pos), blocks, full=full)
+            if len(pos):
+                # METHOD.md §4.1: region weight wᵢ · (P_d/P) · (n/n_d), over the
+                # districts present; the factor is constant within a district.
+                factors["weighted"] = (pops[d] / p_total) * (n_total / len(pos))
+        stats, kind = _cell_figures(cols, index, len(pos), blocks, full=full)
+        kinds.update(kind)
+        if len(pos):
+            parts.append((factors, stats))
+        unit = _unit_from(d, stats, kind, cols, full)
         unit.rake = _rake_summary(rakes[d]) if weighted else None
         districts[d] = unit
 
-    region_index = _as_index(wave_pos)
-    blocks = {"unweighted": np.ones(len(wave_pos))}
-    region_rake = None
+    if parts:
+        region = _unit_from(REGION, _region_stats(parts, kinds), kinds, cols, full)
+    else:
+        stats, kind = _cell_figures(
+            cols,
+            empty,
+            0,
+            {"weighted": np.empty(0), "unweighted": None} if weighted else {"unweighted": None},
+            full=full,
+        )
+        region = _unit_from(REGION, stats, kind, cols, full)
     if weighted:
-        # METHOD.md §4.1: region weight wᵢ · (P_d/P) · (n/n_d) over the districts present.
-        present = list(by_district)
-        pops = {d: _adult_population(population, d) for d in present}
-        p_total = sum(pops.values())
-        n_total = len(wave_pos)
-        w = np.empty(len(cols.frame))
-        for d in present:
-            w[by_district[d]] = rakes[d].weights * ((pops[d] / p_total) * (n_total / len(by_district[d])))
-        blocks = {"weighted": w[region_index], **blocks}
         flagged = [d for d in present if rakes[d].flagged]
-        region_rake = {
+        region.rake = {
             "flagged": bool(flagged),
             "flagged_districts": flagged,
             "notes": [f"{d}: {note}" for d in present for note in rakes[d].notes],
         }
-    region = _unit_raw(REGION, cols, region_index, len(wave_pos), blocks, full=full)
-    region.rake = region_rake
     _suppress_units(region, list(districts.values()), min_cell)
     return region, districts
 
@@ -1107,14 +1296,24 @@ def wave_figures(
     Districts in ``population`` without responses appear, suppressed. With
     ``weighted=False`` only unweighted figures are produced and population is optional.
 
-    Shape: {"wave", "previous_wave", "min_cell", "primary", "blocks", "region": Unit,
-    "districts": {code: Unit}}, where Unit = {"code", "n", "suppressed", "rake",
-    "weighted" and/or "unweighted": Block, "places"} and Block = {"n_eff", "deff",
-    "index", "environment", "police", "overall", "sdg" (Estimates), "change" (only with
-    ``previous_wave``: {"index", "sdg"} Changes or None), "by_channel": {channel: {"n",
-    "suppressed", "index", "sdg"}}, "drivers": [Driver], "victimisation":
-    [Victimisation]}.
+    Shape (every number may be None; ``suppressed`` says it is hidden by §4.8)::
+
+        {"wave", "previous_wave", "min_cell", "primary": "weighted"|"unweighted",
+         "blocks": [...], "region": Unit, "districts": {code: Unit}}
+        Unit = {"code", "n", "suppressed",
+                "rake": {"converged", "flagged", "notes"} (district) or
+                        {"flagged", "flagged_districts", "notes"} (region) or None,
+                "weighted": Block (unless weighted=False), "unweighted": Block,
+                "places": Places.to_dict()}
+        Block = {"n_eff", "deff", "index", "environment", "police", "overall", "sdg",
+                 "change": {"index": Change, "sdg": Change}  (only with previous_wave),
+                 "by_channel": {"online"|"paper": {"n", "suppressed", "index", "sdg"}},
+                 "drivers": [Driver.to_dict()], "victimisation": [Victimisation.to_dict()]}
+
+    Estimates are ``Estimate.to_dict()``: {"value", "se", "low", "high", "n", "n_eff",
+    "deff", "suppressed"}; scores are 0–100, shares proportions 0–1.
     """
+    _check_columns(frame)
     cols = _Columns(frame)
     blocks = ["weighted", "unweighted"] if weighted else ["unweighted"]
     region, districts = _compute_wave(cols, population, wave, weighted=weighted, full=True, min_cell=min_cell)
@@ -1152,18 +1351,18 @@ def trend(
     one Point per wave in the order given: {"wave", "n", "suppressed", "index", "sdg"}
     (Estimates of the primary weighting).
     """
+    _check_columns(frame)
     cols = _Columns(frame)
     block = "weighted" if weighted else "unweighted"
     region_points: list[dict[str, Any]] = []
     district_points: dict[str, list[dict[str, Any]]] = {}
-    per_wave = [
-        _compute_wave(cols, population, w, weighted=weighted, full=False, min_cell=min_cell) for w in waves
-    ]
+    per_wave = [_compute_wave(cols, population, w, weighted=weighted, full=False, min_cell=min_cell) for w in waves]
     codes = sorted({d for _, ds in per_wave for d in ds})
 
     def point(wave: str, u: _Unit | None) -> dict[str, Any]:
         if u is None:
-            u = _unit_raw("", cols, np.empty(0, dtype=np.int64), 0, {block: np.empty(0)}, full=False)
+            stats, kind = _cell_figures(cols, np.empty(0, dtype=np.int64), 0, {block: None}, full=False)
+            u = _unit_from("", stats, kind, cols, False)
             for f in u.figs.values():
                 f.suppress()
         n = u.figs["n"]

@@ -13,9 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default=str(DEFAULT))
         parser.add_argument("--draft", action="store_true", help="Load as a draft to edit in the admin.")
-        parser.add_argument(
-            "--if-missing", action="store_true", help="Do nothing when this version is already loaded."
-        )
+        parser.add_argument("--if-missing", action="store_true", help="Do nothing when this version is already loaded.")
 
     def handle(self, path, draft, if_missing, **options):
         from checklist.loading import parse_checklist

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+
+from surveys.demo import demo_seed
+from surveys.models import Response
+
+DEFAULT_PASSWORD = "safety-demo-2020"
+
+
+class Command(BaseCommand):
+    help = (
+        "Demo data: Karaganda districts and checklist if missing, waves 2018–2020, the users admin, analyst, "
+        "coordinator, volunteer1, volunteer2, and synthetic responses. Deterministic for a given seed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--responses", type=int, default=3000)
+        parser.add_argument("--seed", type=int, default=2020)
+        parser.add_argument(
+            "--password", default=None, help=f"Password of the demo users (default {DEFAULT_PASSWORD})."
+        )
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when responses already exist.")
+
+    def handle(self, responses, seed, password, if_empty, **options):
+        if if_empty and Response.objects.exists():
+            self.stdout.write("Demo data already present; nothing seeded.")
+            return
+        summary = demo_seed(responses=responses, seed=seed, password=password or DEFAULT_PASSWORD)
+        self.stdout.write(self.style.SUCCESS(f"Seeded {summary.responses} responses over {summary.waves} waves."))
+        self.stdout.write(f"Users: {', '.join(summary.users)}; password: {password or DEFAULT_PASSWORD}")

@@ -1,0 +1,42 @@
+"""manage.py seed_demo: realistic, deterministic demo data."""
+
+import pandas as pd
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from surveys.models import Response, Wave
+
+
+def frame():
+    rows = Response.objects.values_list("district__code", "wave__code", "channel", "sdg_safe", "answers")
+    return pd.DataFrame(rows, columns=["district", "wave", "channel", "sdg", "answers"])
+
+
+def test_it_seeds_waves_users_and_responses_deterministically(db):
+    call_command("seed_demo", responses=600, seed=7, password="pw-demo", verbosity=0)
+    first = frame()
+    assert len(first) == 600
+    assert list(Wave.objects.values_list("code", flat=True)) == ["2018", "2019", "2020"]
+    assert Wave.current().code == "2020"
+    assert set(first.channel) == {"online", "paper"}
+    for username in ("admin", "analyst", "coordinator", "volunteer1", "volunteer2"):
+        assert User.objects.get(username=username).check_password("pw-demo")
+    Response.objects.all().delete()
+    call_command("seed_demo", responses=600, seed=7, password="pw-demo", verbosity=0)
+    assert frame().drop(columns="answers").equals(first.drop(columns="answers"))
+
+
+def test_it_does_nothing_when_asked_only_if_empty(db):
+    call_command("seed_demo", responses=30, verbosity=0)
+    call_command("seed_demo", responses=30, if_empty=True, verbosity=0)
+    assert Response.objects.count() == 30
+
+
+def test_city_districts_feel_less_safe_than_rural_ones(db):
+    call_command("seed_demo", responses=3000, seed=1, verbosity=0)
+    data = frame().dropna(subset=["sdg"])
+    share = data.assign(sdg=data.sdg.astype(float)).groupby("district").sdg.mean()
+    assert share[["KRG-KZB", "KRG-ALB", "KRG-TEM"]].max() < share[["KRG-AKT", "KRG-KKR", "KRG-SHE"]].min()
+    fraud_worry = data.answers.map(lambda a: a.get("worry_fraud")).mean()
+    burglary_worry = data.answers.map(lambda a: a.get("worry_burglary")).mean()
+    assert fraud_worry > burglary_worry  # fraud is the top worry (METHOD.md §5)
