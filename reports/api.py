@@ -155,8 +155,8 @@ class ReportFileDownload(APIView):
 class EstimateSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True, help_text=_("0–100 for scores, 0–1 for shares."))
     se = serializers.FloatField(allow_null=True)
-    low = serializers.FloatField(allow_null=True, help_text=_("95% interval, lower end."))
-    high = serializers.FloatField(allow_null=True, help_text=_("95% interval, upper end."))
+    low = serializers.FloatField(allow_null=True, help_text=_("Lower end of the 95 per cent confidence interval."))
+    high = serializers.FloatField(allow_null=True, help_text=_("Upper end of the 95 per cent confidence interval."))
     n = serializers.IntegerField(allow_null=True)
     n_eff = serializers.FloatField(allow_null=True)
     deff = serializers.FloatField(allow_null=True)
