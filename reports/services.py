@@ -17,6 +17,7 @@ notices at its next progress write and stops without touching the job again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
@@ -237,13 +238,27 @@ def _job_for(
 
 def _enqueue(job_id: int) -> None:
     """Send the job's task. A broker outage must not fail the request that queued the job:
-    the job stays queued and the sweeper sends it again (docs/reports.md)."""
+    the job stays queued and the sweeper sends it again (docs/reports.md). Without a broker
+    and with REPORTS_RUN_IN_THREAD (development), the job runs in a thread of this process."""
     from .tasks import generate_report
 
+    if settings.REPORTS_RUN_IN_THREAD:
+        threading.Thread(target=_generate_in_thread, args=(job_id,), name=f"report-job-{job_id}", daemon=True).start()
+        return
     try:
         generate_report.delay(job_id)
     except Exception:  # kombu raises several unrelated types when Redis is down
         logger.warning("Could not send report job %s to the broker; the sweeper will retry", job_id, exc_info=True)
+
+
+def _generate_in_thread(job_id: int) -> None:
+    try:
+        report_generate(job_id=job_id)
+    except Exception:
+        logger.exception("Report job %s failed in its thread", job_id)
+        report_fail(job_id=job_id, error="see the server log")
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def report_regenerate_current_wave() -> list[tuple[ReportJob, bool]]:

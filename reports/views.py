@@ -20,6 +20,7 @@ from .forms import ReportRequestForm
 from .models import ReportFile, ReportJob
 
 JOB_QUEUED = _("Your request is queued; this page shows its progress.")
+JOB_READY = _("The report is ready.")
 JOB_REUSED = _("Nothing has changed since this report was made, so here it is again.")
 JOB_REUSED_RUNNING = _("The same report is already being made; this page shows its progress.")
 FINISHED_PER_PAGE = 25
@@ -64,8 +65,9 @@ def index(request):
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
+                job.refresh_from_db(fields=["status"])  # it may have run inline already
                 if not reused:
-                    messages.info(request, JOB_QUEUED)
+                    messages.info(request, JOB_READY if job.status == ReportJob.Status.DONE else JOB_QUEUED)
                 elif job.status == ReportJob.Status.DONE:
                     messages.info(request, JOB_REUSED)
                 else:

@@ -280,6 +280,9 @@ REPORT_PROGRESS_SECONDS = envfloat("REPORT_PROGRESS_SECONDS", 1.0)
 # What the nightly regeneration (REPORTS_NIGHTLY_CRON above) produces for the open wave.
 REPORTS_NIGHTLY_LANGUAGES = envlist("REPORTS_NIGHTLY_LANGUAGES", "ru,kk")
 REPORTS_NIGHTLY_FORMATS = envlist("REPORTS_NIGHTLY_FORMATS", "html,pdf")
+# Without a broker (`make run`), report jobs run in a background thread of the web process,
+# so the request returns at once and the progress bar moves; tests run them inline instead.
+REPORTS_RUN_IN_THREAD = envbool("REPORTS_RUN_IN_THREAD", not CELERY_BROKER_URL and not TESTING)
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,8 @@
 """report_request: who may ask for what, and an unchanged request reusing the finished job."""
 
+import threading
+import time
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from kombu.exceptions import OperationalError as BrokerDown
@@ -143,3 +146,26 @@ def test_a_broker_outage_leaves_the_job_queued_for_the_sweeper(
     job.refresh_from_db()
     assert job.status == "queued"
     assert Response.objects.count() == 23  # nothing else was disturbed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_job_can_run_in_a_thread_so_the_request_returns_at_once(
+    analyst, responses, wave, renderer, settings
+):
+    settings.REPORTS_RUN_IN_THREAD = True
+    started = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        started.set()
+        release.wait(10)
+
+    renderer.during = hold
+    job, _ = request(analyst, "region", wave, formats=["html"])  # autocommit: on_commit runs now
+    assert started.wait(10), "the job did not start in its thread"
+    assert ReportJob.objects.get(pk=job.pk).status == "running"  # while the caller carries on
+    release.set()
+    deadline = time.monotonic() + 10
+    while ReportJob.objects.get(pk=job.pk).status != "done" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ReportJob.objects.get(pk=job.pk).status == "done"
