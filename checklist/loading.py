@@ -132,8 +132,8 @@ def parse_checklist(text: str) -> dict:
     result = {
         "version": version,
         "title": _texts(data.get("title"), problems, ("title",), "title"),
-        "consent": _texts(data.get("consent"), problems, ("consent",), "consent", required=False),
-        "thanks": _texts(data.get("thanks"), problems, ("thanks",), "thanks", required=False),
+        "consent": _texts(data.get("consent"), problems, ("consent",), "consent"),
+        "thanks": _texts(data.get("thanks"), problems, ("thanks",), "thanks"),
         "sections": [],
     }
     sections = data.get("sections")

@@ -8,6 +8,7 @@ language. A published checklist is immutable: edits go to a new draft version.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +31,9 @@ def translated_fields(name: str, verbose: str, blank: bool = False, text: bool =
     if not text:
         kwargs.setdefault("max_length", 300)
     return {
-        f"{name}_{code}": field_class(f"{verbose} ({code})", blank=blank or code != "ru", **kwargs)
+        # format_lazy keeps the verbose name lazy: an f-string would translate it at import time,
+        # so the migrations would change with the language active then.
+        f"{name}_{code}": field_class(format_lazy("{} ({})", verbose, code), blank=blank or code != "ru", **kwargs)
         for code in LANGUAGE_CODES
     }
 

@@ -18,11 +18,14 @@ exports, through the same two paths.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
@@ -44,6 +47,7 @@ VICTIM_PREFIX = "vic_"
 INDEX_SUBSCORE = "feeling"
 
 ITEM_COLUMN = "item:"
+INDEX_ITEM_COLUMN = "feel:"
 VICTIM_COLUMN = "vic:"
 SCORE_COLUMNS = ("feeling", "environment", "police", "overall")
 CATEGORY_COLUMNS = ("wave", "district", "channel")
@@ -61,23 +65,48 @@ class _Wanted:
 
 
 # ---------------------------------------------------------------------------
-# Which checklist versions and which items
+# Which responses, which checklist versions and which items
 # ---------------------------------------------------------------------------
 
 
-def _scope(waves: Sequence[str] | None, districts: Sequence[str] | None):
-    responses = Response.objects.filter(is_void=False)
-    if waves is not None:
-        responses = responses.filter(wave__code__in=list(waves))
-    if districts is not None:
-        responses = responses.filter(district__code__in=list(districts))
-    return responses
+@dataclass(frozen=True)
+class _Scope:
+    """Wave and district ids of a request (None = all) and every id's code."""
+
+    wave_ids: tuple[int, ...] | None
+    district_ids: tuple[int, ...] | None
+    wave_codes: dict[int, str]
+    district_codes: dict[int, str]
+
+    @property
+    def empty(self) -> bool:
+        return self.wave_ids == () or self.district_ids == ()
+
+    def only(self, wave_codes: Sequence[str]) -> _Scope:
+        wanted = {pk for pk, code in self.wave_codes.items() if code in set(map(str, wave_codes))}
+        ids = tuple(sorted(wanted if self.wave_ids is None else wanted & set(self.wave_ids)))
+        return _Scope(ids, self.district_ids, self.wave_codes, self.district_codes)
+
+    def without(self, wave_codes: Sequence[str]) -> _Scope:
+        unwanted = {pk for pk, code in self.wave_codes.items() if code in set(map(str, wave_codes))}
+        ids = tuple(sorted((set(self.wave_codes) if self.wave_ids is None else set(self.wave_ids)) - unwanted))
+        return _Scope(ids, self.district_ids, self.wave_codes, self.district_codes)
 
 
-def _definitions(waves, districts) -> dict[int, ChecklistDef]:
-    """The definitions of the checklist versions the scope's responses were given in."""
-    used = _scope(waves, districts).values("checklist_id")
-    return {checklist.pk: definition_for(checklist) for checklist in Checklist.objects.filter(pk__in=used)}
+def _resolve(waves: Sequence[str] | None, districts: Sequence[str] | None) -> _Scope:
+    wave_codes = dict(Wave.objects.values_list("pk", "code"))
+    district_codes = dict(District.objects.values_list("pk", "code"))
+    wave_ids = None if waves is None else tuple(sorted(pk for pk, c in wave_codes.items() if c in set(map(str, waves))))
+    district_ids = (
+        None if districts is None
+        else tuple(sorted(pk for pk, c in district_codes.items() if c in set(map(str, districts))))
+    )
+    return _Scope(wave_ids, district_ids, wave_codes, district_codes)
+
+
+def _all_definitions() -> dict[int, ChecklistDef]:
+    """Every checklist version (a handful); the frame keeps the items of those its rows use."""
+    return {checklist.pk: definition_for(checklist) for checklist in Checklist.objects.all()}
 
 
 def _items_by_code(definitions: dict[int, ChecklistDef]) -> dict[str, list[tuple[int, ItemDef]]]:
@@ -91,20 +120,24 @@ def _items_by_code(definitions: dict[int, ChecklistDef]) -> dict[str, list[tuple
 
 def driver_codes(definitions: Iterable[ChecklistDef]) -> list[str]:
     """Codes of the scored items outside the index: the key-driver candidates (METHOD.md §4.5)."""
-    codes: dict[str, None] = {}
-    for definition in sorted(definitions, key=lambda d: -d.version):
-        for item in definition.items:
-            if item.subscore and item.subscore != INDEX_SUBSCORE:
-                codes.setdefault(item.code)
-    return list(codes)
+    return _codes(definitions, lambda item: bool(item.subscore) and item.subscore != INDEX_SUBSCORE)
+
+
+def index_codes(definitions: Iterable[ChecklistDef]) -> list[str]:
+    """Codes of the items of the index sub-score (METHOD.md §3.2), without stand-ins."""
+    return _codes(definitions, lambda item: item.subscore == INDEX_SUBSCORE)
 
 
 def victim_codes(definitions: Iterable[ChecklistDef]) -> list[str]:
     """Codes of the victimisation questions and their follow-ups (METHOD.md §4.6)."""
+    return _codes(definitions, lambda item: item.kind == "yes_no" and item.code.startswith(VICTIM_PREFIX))
+
+
+def _codes(definitions: Iterable[ChecklistDef], keep) -> list[str]:
     codes: dict[str, None] = {}
     for definition in sorted(definitions, key=lambda d: -d.version):
         for item in definition.items:
-            if item.kind == "yes_no" and item.code.startswith(VICTIM_PREFIX):
+            if keep(item):
                 codes.setdefault(item.code)
     return list(codes)
 
@@ -113,95 +146,144 @@ def victim_codes(definitions: Iterable[ChecklistDef]) -> list[str]:
 # Fetching: PostgreSQL COPY or the ORM
 # ---------------------------------------------------------------------------
 
+_BASE = ("id", "checklist_id", "wave_id", "district_id", "channel", *SCORE_COLUMNS, "sdg_safe")
+
 
 def _use_copy() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _fetch(wanted: Sequence[_Wanted], waves, districts) -> pd.DataFrame:
-    """Base columns + `checklist_id` + one raw column `a:<code>` per wanted answer, ordered
-    by response id. Numbers are float64 (NaN missing), texts str (NaN missing)."""
-    if _use_copy():
-        return _fetch_copy(wanted, waves, districts)
-    return _fetch_orm(wanted, waves, districts)
+def _fetch(wanted: Sequence[_Wanted], scope: _Scope) -> pd.DataFrame:
+    """The columns of `_BASE` and one raw column `a:<code>` per wanted answer, in response
+    id order. Numbers are float64 (NaN missing), texts str (NaN missing), the channel str."""
+    names = [*_BASE, *(_RAW + w.code for w in wanted)]
+    text_columns = ["channel", *(_RAW + w.code for w in wanted if not w.numeric)]
+    if scope.empty:
+        return pd.DataFrame({n: pd.Series([], dtype="str" if n in text_columns else "float64") for n in names})
+    raw = _fetch_copy(wanted, scope, names, text_columns) if _use_copy() else _fetch_orm(wanted, scope, names)
+    ids = raw["id"].to_numpy()
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+        raw = raw.take(np.argsort(ids, kind="stable")).reset_index(drop=True)
+    return raw
 
 
-def _fetch_copy(wanted: Sequence[_Wanted], waves, districts) -> pd.DataFrame:
+def _fetch_copy(wanted: Sequence[_Wanted], scope: _Scope, names: list[str], text_columns: list[str]) -> pd.DataFrame:
     from psycopg import sql
 
-    response, wave, district = (model._meta.db_table for model in (Response, Wave, District))
-    columns = [
-        sql.SQL("r.checklist_id"),
-        sql.SQL("w.code"),
-        sql.SQL("d.code"),
-        sql.SQL("r.channel"),
-        *(sql.SQL("r.{}").format(sql.Identifier(score)) for score in SCORE_COLUMNS),
-        sql.SQL("CASE WHEN r.sdg_safe THEN 1 WHEN NOT r.sdg_safe THEN 0 END"),
-        # ->> gives the JSON value as text: '4' for a number, the string itself for a text.
-        *(sql.SQL("r.answers ->> {}").format(sql.Literal(want.code)) for want in wanted),
-    ]
+    # jsonb_to_record reads each answers object once and types every wanted key (a key
+    # that is absent is NULL): faster than one ->> lookup per item.
+    record = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(w.code), sql.SQL("float8" if w.numeric else "text")) for w in wanted
+    )
+    columns = sql.SQL(", ").join(
+        [
+            *(sql.SQL("r.{}").format(sql.Identifier(name)) for name in _BASE if name != "sdg_safe"),
+            sql.SQL("CASE WHEN r.sdg_safe THEN 1 WHEN NOT r.sdg_safe THEN 0 END"),
+            *(sql.SQL("a.{}").format(sql.Identifier(w.code)) for w in wanted),
+        ]
+    )
     conditions = [sql.SQL("NOT r.is_void")]
-    if waves is not None:
-        conditions.append(sql.SQL("w.code = ANY({})").format(sql.Literal(list(map(str, waves)))))
-    if districts is not None:
-        conditions.append(sql.SQL("d.code = ANY({})").format(sql.Literal(list(map(str, districts)))))
-    query = sql.SQL(
-        "COPY (SELECT {columns} FROM {response} r JOIN {wave} w ON w.id = r.wave_id "
-        "JOIN {district} d ON d.id = r.district_id WHERE {where} ORDER BY r.id) "
-        "TO STDOUT WITH (FORMAT csv)"
-    ).format(
-        columns=sql.SQL(", ").join(columns),
-        response=sql.Identifier(response),
-        wave=sql.Identifier(wave),
-        district=sql.Identifier(district),
-        where=sql.SQL(" AND ").join(conditions),
+    if scope.wave_ids is not None:
+        conditions.append(sql.SQL("r.wave_id = ANY({})").format(sql.Literal(list(scope.wave_ids))))
+    if scope.district_ids is not None:
+        conditions.append(sql.SQL("r.district_id = ANY({})").format(sql.Literal(list(scope.district_ids))))
+    # No ORDER BY: sorting wide rows on the server spills to disk; the ids are sorted here.
+    template = sql.SQL(
+        "COPY (SELECT {columns} FROM {response} r{lateral} WHERE {where}) TO STDOUT WITH (FORMAT csv)"
     )
-    chunks = []
+
+    def query(part: int | None, parts: int):
+        where = list(conditions)
+        if part is not None:
+            where.append(sql.SQL("r.id % {} = {}").format(sql.Literal(parts), sql.Literal(part)))
+        return template.format(
+            columns=columns,
+            response=sql.Identifier(Response._meta.db_table),
+            lateral=sql.SQL(" CROSS JOIN LATERAL jsonb_to_record(r.answers) AS a({})").format(record)
+            if wanted
+            else sql.SQL(""),
+            where=sql.SQL(" AND ").join(where),
+        )
+
+    def parse(buffer: io.BytesIO) -> pd.DataFrame:
+        buffer.seek(0)
+        return pd.read_csv(
+            buffer,
+            header=None,
+            names=names,
+            # Only an empty field is missing: a route called "NA" stays "NA".
+            keep_default_na=False,
+            na_values=[""],
+            dtype={name: "str" if name in text_columns else "float64" for name in names},
+            engine="c",
+        )
+
+    streams = max(1, int(getattr(settings, "REPORT_COPY_STREAMS", 2)))
     connection.ensure_connection()
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(query) as copy:
-            for chunk in copy:
-                chunks.append(bytes(chunk))
-    names = ["checklist_id", *CATEGORY_COLUMNS, *SCORE_COLUMNS, "sdg_safe", *(_RAW + w.code for w in wanted)]
-    text_columns = [*CATEGORY_COLUMNS, *(_RAW + w.code for w in wanted if not w.numeric)]
-    buffer = io.BytesIO(b"".join(chunks))
-    del chunks
-    if not buffer.getbuffer().nbytes:
-        return _empty(names, text_columns)
-    frame = pd.read_csv(
-        buffer,
-        header=None,
-        names=names,
-        # Only an empty field is missing: a route called "NA" stays "NA".
-        keep_default_na=False,
-        na_values=[""],
-        dtype={name: "str" for name in text_columns} | {name: "float64" for name in names if name not in text_columns},
-        engine="c",
-    )
-    return frame
+    if streams == 1 or connection.in_atomic_block:
+        # Inside a transaction only this connection sees its own writes: one stream.
+        with connection.cursor() as cursor:
+            buffers = [_copy(cursor.cursor, query(None, 1))]  # the psycopg cursor under Django's wrapper
+        frames = [parse(buffer) for buffer in buffers if buffer.tell()]
+    else:
+        frames = _parallel_copy([query(part, streams) for part in range(streams)], parse)
+    if not frames:
+        return pd.DataFrame({n: pd.Series([], dtype="str" if n in text_columns else "float64") for n in names})
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
-def _empty(names: list[str], text_columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series([], dtype="str" if name in text_columns else "float64") for name in names})
+def _copy(cursor, query) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with cursor.copy(query) as copy:
+        while data := copy.read():
+            buffer.write(data)
+    return buffer
 
 
-def _fetch_orm(wanted: Sequence[_Wanted], waves, districts) -> pd.DataFrame:
-    rows = list(
-        _scope(waves, districts)
-        .order_by("pk")
-        .values_list("checklist_id", "wave__code", "district__code", "channel", *SCORE_COLUMNS, "sdg_safe", "answers")
-    )
-    names = ["checklist_id", *CATEGORY_COLUMNS, *SCORE_COLUMNS, "sdg_safe"]
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(names) + 1)
+def _parallel_copy(queries: list, parse) -> list[pd.DataFrame]:
+    """Run each COPY on a connection of its own, all in one snapshot (as pg_dump -j does),
+    and parse each stream as it completes. A COPY runs on one server process, so a
+    million responses are read about twice as fast in two streams on two cores."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    opened: list = []
+    try:
+        for _ in queries:
+            conn = psycopg.connect(**params, autocommit=True)
+            opened.append(conn)
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = opened[0].execute("SELECT pg_export_snapshot()").fetchone()[0]
+        for conn in opened[1:]:
+            conn.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot)))
+
+        def work(conn, query) -> pd.DataFrame | None:
+            with conn.cursor() as cursor:
+                buffer = _copy(cursor, query)
+            return parse(buffer) if buffer.tell() else None
+
+        with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+            results = list(pool.map(work, opened, queries))
+        return [frame for frame in results if frame is not None]
+    finally:
+        for conn in opened:
+            conn.close()
+
+
+def _fetch_orm(wanted: Sequence[_Wanted], scope: _Scope, names: list[str]) -> pd.DataFrame:
+    responses = Response.objects.filter(is_void=False)
+    if scope.wave_ids is not None:
+        responses = responses.filter(wave_id__in=scope.wave_ids)
+    if scope.district_ids is not None:
+        responses = responses.filter(district_id__in=scope.district_ids)
+    rows = list(responses.order_by("pk").values_list(*_BASE, "answers"))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(_BASE) + 1)
     data: dict[str, pd.Series] = {}
-    for name, values in zip(names, columns, strict=False):
-        if name in CATEGORY_COLUMNS:
+    for name, values in zip(_BASE, columns, strict=False):
+        if name == "channel":
             data[name] = pd.Series(values, dtype="str")
-        elif name == "sdg_safe":
-            data[name] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
         else:
-            data[name] = pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+            data[name] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
     answers = columns[-1]
     for want in wanted:
         values = [a.get(want.code) for a in answers]
@@ -209,17 +291,15 @@ def _fetch_orm(wanted: Sequence[_Wanted], waves, districts) -> pd.DataFrame:
             data[_RAW + want.code] = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
         else:
             data[_RAW + want.code] = pd.Series([_as_text(v) for v in values], dtype="str")
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, columns=names)
 
 
 def _as_text(value) -> str | float:
-    """A stored answer as PostgreSQL's ->> prints it (so both paths agree)."""
+    """A stored answer as PostgreSQL prints a jsonb value as text (so both paths agree)."""
     if value is None:
         return np.nan
     if isinstance(value, str):
         return value
-    import json
-
     return json.dumps(value)
 
 
@@ -287,78 +367,147 @@ def _tables(versions: list[tuple[int, ItemDef]], make) -> dict[int, dict[float, 
 # ---------------------------------------------------------------------------
 
 
-def load_frame(*, waves: Sequence[str] | None = None, districts: Sequence[str] | None = None) -> pd.DataFrame:
-    """Committed, non-void responses, one row per response, ordered as stored.
+def load_frame(
+    *,
+    waves: Sequence[str] | None = None,
+    districts: Sequence[str] | None = None,
+    detail_waves: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Committed, non-void responses, one row per response, in the order they were stored.
 
     Columns: `wave`, `district`, `channel` (str codes); `age_group`, `sex` (Int64, <NA>
     when not answered); `feeling` (the index), `environment`, `police`, `overall` (float,
-    NaN missing); `sdg_safe` (1.0/0.0/NaN); `item:<code>` 0–100 scores (reverse-coded)
-    of the key-driver items; `vic:<type>` and `vic:<type>_reported` (1.0/0.0/NaN);
-    `unsafe_place_type` (Int64); `unsafe_bus_route` (str, NaN when not named).
+    NaN missing); `sdg_safe` (1.0/0.0/NaN); `item:<code>` 0–100 scores (reverse-coded,
+    METHOD.md §3.1) of the key-driver items (§4.5); `vic:<type>` and
+    `vic:<type>_reported` (1.0/0.0/NaN, §4.6); `unsafe_place_type` (Int64) and
+    `unsafe_bus_route` (str, NaN when not named) (§4.7); and `feel:<code>` 0–100 scores
+    of the index items, with the "would feel" stand-in applied (for the distribution of
+    answers; `wave_figures` ignores them).
 
-    `waves` and `districts` are codes; None means all.
+    `waves` and `districts` are codes; None means all. With `detail_waves`, the answer
+    columns (item:, vic:, feel:, places) are read only for the rows of those waves and
+    are missing elsewhere: earlier waves feed only the change and trend figures, which
+    need the scores, age group and sex, and reading fewer answers is much faster.
     """
-    definitions = _definitions(waves, districts)
+    scope = _resolve(waves, districts)
+    definitions = _all_definitions()
     by_code = _items_by_code(definitions)
     drivers = driver_codes(definitions.values())
+    index_items = index_codes(definitions.values())
     victims = victim_codes(definitions.values())
-    categories = [code for code in (AGE_ITEM, SEX_ITEM, PLACE_TYPE_ITEM) if code in by_code]
-    wanted = [_Wanted(code, True) for code in (*categories, *drivers, *victims)]
+    stand_ins = [item.code for d in definitions.values() for item in d.items if item.substitutes in index_items]
+    weighting = [_Wanted(code, True) for code in (AGE_ITEM, SEX_ITEM) if code in by_code]
+    detail = [
+        _Wanted(code, True)
+        for code in dict.fromkeys((PLACE_TYPE_ITEM, *drivers, *victims, *index_items, *stand_ins))
+        if code in by_code
+    ]
     if BUS_ROUTE_ITEM in by_code:
-        wanted.append(_Wanted(BUS_ROUTE_ITEM, False))
-    raw = _fetch(wanted, waves, districts)
+        detail.append(_Wanted(BUS_ROUTE_ITEM, False))
+    if detail_waves is None:
+        raw = _fetch([*weighting, *detail], scope)
+    else:
+        parts = [
+            _fetch([*weighting, *detail], scope.only(detail_waves)),
+            _fetch(weighting, scope.without(detail_waves)),
+        ]
+        raw = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
+        ids = raw["id"].to_numpy()
+        raw = raw.take(np.argsort(ids, kind="stable")).reset_index(drop=True)
     n = len(raw)
     checklist_ids = raw["checklist_id"].to_numpy(dtype="float64", na_value=np.nan)
+    # Keep the items of the versions these rows were given in (a later version's new item
+    # is no column of a wave answered before it existed).
+    used = {int(pk) for pk in np.unique(checklist_ids[~np.isnan(checklist_ids)])}
+    in_use = {code for pk in used for code in definitions[pk].by_code}
 
     def mapped(code: str, make) -> np.ndarray:
-        return _per_version(raw[_RAW + code].to_numpy(dtype="float64"), checklist_ids, _tables(by_code[code], make))
+        column = raw.get(_RAW + code)
+        if column is None or code not in by_code:
+            return np.full(n, np.nan)
+        return _per_version(column.to_numpy(dtype="float64"), checklist_ids, _tables(by_code[code], make))
 
     def category(code: str) -> pd.arrays.IntegerArray:
-        values = mapped(code, _category_table) if code in by_code else np.full(n, np.nan)
-        return pd.array(pd.Series(values, dtype="float64"), dtype="Int64")
+        return pd.array(pd.Series(mapped(code, _category_table), dtype="float64"), dtype="Int64")
 
-    frame: dict[str, object] = {name: raw[name] for name in CATEGORY_COLUMNS}
-    frame[AGE_ITEM] = category(AGE_ITEM)
-    frame[SEX_ITEM] = category(SEX_ITEM)
+    frame: dict[str, object] = {
+        "wave": _codes_of(raw["wave_id"], scope.wave_codes),
+        "district": _codes_of(raw["district_id"], scope.district_codes),
+        "channel": raw["channel"].reset_index(drop=True),
+        AGE_ITEM: category(AGE_ITEM),
+        SEX_ITEM: category(SEX_ITEM),
+    }
     for score in SCORE_COLUMNS:
         frame[score] = raw[score].to_numpy(dtype="float64")
     frame["sdg_safe"] = raw["sdg_safe"].to_numpy(dtype="float64")
     for code in drivers:
-        frame[ITEM_COLUMN + code] = mapped(code, _score_table)
+        if code in in_use:
+            frame[ITEM_COLUMN + code] = mapped(code, _score_table)
     for code in victims:
-        frame[VICTIM_COLUMN + code.removeprefix(VICTIM_PREFIX)] = mapped(code, _flag_table)
+        if code in in_use:
+            frame[VICTIM_COLUMN + code.removeprefix(VICTIM_PREFIX)] = mapped(code, _flag_table)
     frame[PLACE_TYPE_ITEM] = category(PLACE_TYPE_ITEM)
-    if BUS_ROUTE_ITEM in by_code:
-        frame[BUS_ROUTE_ITEM] = raw[_RAW + BUS_ROUTE_ITEM].astype("str")
-    else:
-        frame[BUS_ROUTE_ITEM] = pd.Series(np.full(n, np.nan), dtype="str")
+    routes = raw.get(_RAW + BUS_ROUTE_ITEM)
+    if routes is None:
+        routes = pd.Series(np.full(n, np.nan), dtype="str")
+    frame[BUS_ROUTE_ITEM] = routes.astype("str").reset_index(drop=True)
+    for code in index_items:
+        if code not in in_use:
+            continue
+        scores = mapped(code, _score_table)
+        # METHOD.md §3.1: "I never walk alone after dark" counts as the "would feel" answer.
+        for stand_in in stand_ins:
+            if by_code[stand_in][0][1].substitutes == code:
+                scores = np.where(np.isnan(scores), mapped(stand_in, _score_table), scores)
+        frame[INDEX_ITEM_COLUMN + code] = scores
     return pd.DataFrame(frame)
 
 
-def load_answers(*, waves: Sequence[str] | None = None, districts: Sequence[str] | None = None,
-                 codes: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[str, ItemDef]]:
+def _codes_of(ids: pd.Series, codes: dict[int, str]) -> pd.Series:
+    """Row ids (float) as the codes they stand for."""
+    keys = np.array(sorted(codes), dtype="float64")
+    labels = np.array([codes[int(k)] for k in keys], dtype=object)
+    values = ids.to_numpy(dtype="float64")
+    if not len(values):
+        return pd.Series([], dtype="str")
+    return pd.Series(labels[np.searchsorted(keys, values)], dtype="str")
+
+
+def load_answers(
+    *, waves: Sequence[str] | None = None, districts: Sequence[str] | None = None, codes: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, dict[str, ItemDef]]:
     """The stored answers for the microdata exports: columns `wave`, `district`,
     `channel`, the scores and `sdg_safe` as in `load_frame`, then one column per item
-    code (option values as Int64, texts as str, a multiple choice as a JSON list text).
+    code (option values as Int64, numbers float, texts str, a multiple choice as its JSON
+    list text), in response id order.
 
     Returns the frame and the item definitions by code (newest version first), which
-    carry the labels. `codes` limits the items (default: every item of the versions).
+    carry the labels. `codes` limits the items (default: every item of the versions the
+    responses were given in).
     """
-    definitions = _definitions(waves, districts)
+    scope = _resolve(waves, districts)
+    definitions = _all_definitions()
     by_code = _items_by_code(definitions)
     chosen = [code for code in by_code if codes is None or code in codes]
     numeric = {code for code in chosen if by_code[code][0][1].kind in ("likert", "single", "yes_no", "number")}
-    raw = _fetch([_Wanted(code, code in numeric) for code in chosen], waves, districts)
-    frame: dict[str, object] = {name: raw[name] for name in CATEGORY_COLUMNS}
-    for score in SCORE_COLUMNS:
-        frame[score] = raw[score]
-    frame["sdg_safe"] = raw["sdg_safe"]
-    for code in chosen:
-        column = raw[_RAW + code]
+    raw = _fetch([_Wanted(code, code in numeric) for code in chosen], scope)
+    checklist_ids = raw["checklist_id"].to_numpy(dtype="float64")
+    used = {int(pk) for pk in np.unique(checklist_ids[~np.isnan(checklist_ids)])}
+    in_use = {code for pk in used for code in definitions[pk].by_code}
+    frame: dict[str, object] = {
+        "wave": _codes_of(raw["wave_id"], scope.wave_codes),
+        "district": _codes_of(raw["district_id"], scope.district_codes),
+        "channel": raw["channel"].reset_index(drop=True),
+    }
+    for score in (*SCORE_COLUMNS, "sdg_safe"):
+        frame[score] = raw[score].to_numpy(dtype="float64")
+    kept = [code for code in chosen if code in in_use or not used]
+    for code in kept:
+        column = raw[_RAW + code].reset_index(drop=True)
         if code in numeric and by_code[code][0][1].kind != "number":
             column = pd.array(column, dtype="Int64")
         frame[code] = column
-    return pd.DataFrame(frame), {code: by_code[code][0][1] for code in chosen}
+    return pd.DataFrame(frame), {code: by_code[code][0][1] for code in kept}
 
 
 def population(*, districts: Sequence[str] | None = None) -> dict[str, dict]:

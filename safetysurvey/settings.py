@@ -183,7 +183,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": REPORTS_ROOT}},
     "staticfiles": {
-        # Tests render pages without a collectstatic manifest, as development does.
+        # Tests render templates without running collectstatic, so no manifest exists.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -270,6 +270,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Survey rules.
 SURVEY_RATE_LIMIT = envint("SURVEY_RATE_LIMIT", 20)  # submissions per client address per hour
+# Reverse proxies in front of the app that append the client to X-Forwarded-For (nginx: 1).
+# 0 trusts REMOTE_ADDR only; the rate limit would then count every resident behind a proxy as one.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 REPORT_MIN_CELL = envint("REPORT_MIN_CELL", 10)  # METHOD.md §4.8
 # Report jobs (docs/reports.md): a running job whose heartbeat is older than this is taken
 # over by another worker or re-queued by the sweeper; after REPORT_MAX_ATTEMPTS starts it fails.
@@ -283,6 +286,8 @@ REPORTS_NIGHTLY_FORMATS = envlist("REPORTS_NIGHTLY_FORMATS", "html,pdf")
 # Without a broker (`make run`), report jobs run in a background thread of the web process,
 # so the request returns at once and the progress bar moves; tests run them inline instead.
 REPORTS_RUN_IN_THREAD = envbool("REPORTS_RUN_IN_THREAD", not CELERY_BROKER_URL and not TESTING)
+# Parallel COPY streams when reports read responses from PostgreSQL (one per core helps).
+REPORT_COPY_STREAMS = envint("REPORT_COPY_STREAMS", 2)
 
 LOGGING = {
     "version": 1,

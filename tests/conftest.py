@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from checklist.definition import clear_cache, definition_for
 from checklist.loading import checklist_load, districts_load
@@ -77,6 +78,14 @@ def _fresh_definition_cache():
     clear_cache()
     yield
     clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request through the test client leaves its language (say, Kazakh from an
+    # Accept-Language header) active in this thread; the next test starts from the default.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -169,3 +178,49 @@ def login(client):
         return client
 
     return _login
+
+
+# Browser tests (marker `browser`): Playwright's sync API driving Debian's Chromium against
+# pytest-django's `live_server`. `page` is a fresh phone-sized (390x844) context per test.
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run (launching takes about a second)."""
+    # Playwright's sync API runs an event loop in this thread, which trips Django's
+    # async-unsafe check on ORM calls made by the test itself.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A new page on a 390x844 phone viewport in Russian; closed after the test."""
+    context = browser.new_context(viewport=PHONE, locale="ru-RU")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def report_data(checklist, definition, districts, wave):
+    """Two waves of responses for the report tests (tests/reports/seeding.py): Kazybek Bi
+    and Temirtau with enough responses, Saran with too few."""
+    from tests.reports.seeding import seed_report_data
+
+    return seed_report_data(checklist=checklist, definition=definition, districts=districts, wave=wave)

@@ -1,5 +1,7 @@
 """One validation for every channel: checklist/answers.py."""
 
+from django.utils import translation
+
 from checklist.answers import (
     NOT_A_NUMBER,
     NOT_AN_OPTION,
@@ -83,7 +85,8 @@ def test_number_items_respect_their_range():
     item = ItemDef(code="people", kind="number", section="A", text={"en": "How many?"}, min_value=0, max_value=20)
     definition = ChecklistDef(version=1, title={}, sections=(SectionDef("A", {}, {}, (item,)),))
     assert clean_answers(definition, {"people": 3}) == ({"people": 3}, {})
-    assert "at least 0" in clean_answers(definition, {"people": -1})[1]["people"][0]
-    assert "at most 20" in clean_answers(definition, {"people": 21})[1]["people"][0]
+    with translation.override("en"):  # the messages are translated; these are the English ones
+        assert "at least 0" in clean_answers(definition, {"people": -1})[1]["people"][0]
+        assert "at most 20" in clean_answers(definition, {"people": 21})[1]["people"][0]
     assert clean_answers(definition, {"people": "3"})[1]["people"] == [str(NOT_A_NUMBER)]
     assert clean_answers(definition, {"people": True})[1]["people"] == [str(NOT_A_NUMBER)]

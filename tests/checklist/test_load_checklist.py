@@ -65,3 +65,11 @@ def test_a_draft_of_the_same_version_is_replaced(db):
 def test_invalid_yaml_reports_its_line(db):
     with pytest.raises(DataFileError, match="line 3"):
         checklist_load(text="version: 1\ntitle: {ru: a\nsections: [")
+
+
+def test_consent_and_thank_you_texts_are_required(db):
+    start = GOOD.index("consent:")
+    end = GOOD.index("thanks:")
+    with pytest.raises(DataFileError, match="consent must give a text"):
+        checklist_load(text=GOOD[:start] + GOOD[end:])
+    assert not Checklist.objects.exists()

@@ -72,3 +72,44 @@ def answers_with(definition: ChecklistDef, **chosen) -> dict:
             options = [option.value for option in item.options if not option.missing]
             answers[item.code] = 0 if item.kind == "yes_no" else sorted(options)[len(options) // 2]
     return answers
+
+
+def seed_report_data(*, checklist, definition, districts, wave) -> dict:
+    """Two waves of responses: Kazybek Bi and Temirtau with enough responses in both, Saran
+    with too few (its figures must be suppressed everywhere) and Abai with a few more, the
+    next smallest district: it is suppressed too, so that Saran's figures cannot be worked
+    out from the region total (complementary suppression, METHOD.md §4.8)."""
+    import datetime
+
+    from surveys.models import Wave
+
+    earlier = Wave.objects.create(code="2019", name="2019", starts_on=datetime.date(2019, 3, 1))
+    plan = [
+        (wave, "KRG-KZB", 40, 0.35, 11), (wave, "KRG-TEM", 32, 0.6, 12),
+        (wave, "KRG-SAR", 5, 0.5, 13), (wave, "KRG-ABA", 12, 0.5, 14),
+        (earlier, "KRG-KZB", 30, 0.25, 21), (earlier, "KRG-TEM", 24, 0.5, 22),
+    ]
+    for target, code, count, safety, seed in plan:
+        seed_responses(definition=definition, checklist=checklist, wave=target, district=districts[code],
+                       count=count, safety=safety, seed=seed)
+    return {"wave": wave, "previous": earlier}
+
+
+def boundaries_geojson(districts, *, skip=(), extra_features=()) -> dict:
+    """A FeatureCollection with a made-up boundary per district that takes responses: a
+    slightly irregular polygon around its tile-map cell, in degrees near Karaganda."""
+    features = []
+    for district in sorted(districts.values(), key=lambda d: d.code):
+        if district.tile_row is None or district.code in skip:
+            continue
+        lon, lat = 70.0 + district.tile_col * 1.6, 51.0 - district.tile_row * 1.1
+        ring = [[lon, lat], [lon + 1.6, lat + 0.05], [lon + 1.55, lat - 1.1], [lon + 0.7, lat - 1.15],
+                [lon - 0.05, lat - 1.05], [lon, lat]]
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+        if district.code == "KRG-BAL":  # a district with an island and a lake
+            lake = [[lon + 0.5, lat - 0.3], [lon + 0.5, lat - 0.6], [lon + 0.9, lat - 0.6], [lon + 0.5, lat - 0.3]]
+            island = [[lon + 2.0, lat - 0.2], [lon + 2.3, lat - 0.2], [lon + 2.3, lat - 0.5], [lon + 2.0, lat - 0.2]]
+            geometry = {"type": "MultiPolygon", "coordinates": [[ring, lake], [island]]}
+        features.append({"type": "Feature", "properties": {"code": district.code, "name": district.name_en},
+                         "geometry": geometry})
+    return {"type": "FeatureCollection", "features": [*features, *extra_features]}

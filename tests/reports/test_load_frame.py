@@ -9,7 +9,7 @@ import pytest
 
 from checklist.definition import definition_for
 from checklist.models import Item
-from checklist.scoring import item_score, respondent_scores
+from checklist.scoring import effective_answers, item_score, respondent_scores
 from checklist.services import checklist_new_version, checklist_publish
 from reports import data
 from surveys.models import Response, Wave
@@ -48,7 +48,10 @@ def expected_row(response: Response) -> dict:
         "unsafe_place_type": answers.get("unsafe_place_type"),
         "unsafe_bus_route": answers.get("unsafe_bus_route", np.nan),
     }
+    effective = effective_answers(definition, answers)
     for item in definition.items:
+        if item.subscore == "feeling":
+            row[f"feel:{item.code}"] = _nan_or(item_score(item, effective.get(item.code)))
         if item.subscore in ("environment", "police"):
             row[f"item:{item.code}"] = _nan_or(item_score(item, answers.get(item.code)))
         if item.code.startswith("vic_"):
@@ -106,6 +109,27 @@ def test_it_reverse_codes_items_and_treats_dont_know_as_missing(two_waves, distr
     assert row["sdg_safe"] == 1.0 and row["feeling"] == 100.0
 
 
+def test_the_index_items_carry_the_would_feel_answer_for_those_who_never_walk_alone(districts, definition, wave):
+    answers = answers_with(definition, safe_walk_dark=8, safe_walk_dark_would=1, worry_fraud=5)
+    response_submit(district=districts["KRG-SAR"], language="ru", answers=answers)
+    row = data.load_frame().iloc[0]
+    assert row["feel:safe_walk_dark"] == 0.0
+    assert row["feel:worry_fraud"] == 0.0  # extremely worried: least favourable
+    assert "feel:safe_walk_dark_would" not in row.index
+
+
+def test_detail_waves_read_the_answers_of_those_waves_only(two_waves):
+    full = data.load_frame()
+    light = data.load_frame(detail_waves=["2020"])
+    assert list(light.columns) == list(full.columns)
+    current = light["wave"] == "2020"
+    pd.testing.assert_frame_equal(light[current], full[current])
+    earlier = light[~current]
+    assert earlier["item:env_lighting"].isna().all() and earlier["vic:fraud"].isna().all()
+    pd.testing.assert_frame_equal(earlier[["feeling", "sdg_safe", "age_group", "sex"]],
+                                  full[~current][["feeling", "sdg_safe", "age_group", "sex"]])
+
+
 def test_it_filters_by_wave_and_district_codes(two_waves):
     frame = data.load_frame(waves=["2019"], districts=["KRG-TEM"])
     assert len(frame) == 6
@@ -155,11 +179,29 @@ def test_the_postgresql_copy_path_gives_the_same_frame_as_the_orm_path(two_waves
                                unsafe_bus_route=route)
         response_submit(district=districts["KRG-SAR"], language="ru", answers=answers)
     copied = data.load_frame()
+    copied_light = data.load_frame(waves=["2020", "2019"], districts=["KRG-TEM", "KRG-SAR"], detail_waves=["2020"])
     monkeypatch.setattr(data, "_use_copy", lambda: False)
     through_orm = data.load_frame()
     pd.testing.assert_frame_equal(copied, through_orm)
+    pd.testing.assert_frame_equal(
+        copied_light,
+        data.load_frame(waves=["2020", "2019"], districts=["KRG-TEM", "KRG-SAR"], detail_waves=["2020"]),
+    )
     assert set(copied["unsafe_bus_route"].dropna()) >= {"102", "NA"}
     answers_copied, _ = data.load_answers(waves=["2020"])
     monkeypatch.setattr(data, "_use_copy", lambda: True)
     answers_again, _ = data.load_answers(waves=["2020"])
     pd.testing.assert_frame_equal(answers_copied, answers_again)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_copy_streams_read_one_snapshot_and_give_the_orm_frame(checklist, definition, districts, wave,
+                                                                         settings, monkeypatch):
+    seed_responses(definition=definition, checklist=checklist, wave=wave, district=districts["KRG-KZB"],
+                   count=25, safety=0.5, seed=5)
+    settings.REPORT_COPY_STREAMS = 3
+    streamed = data.load_frame()
+    monkeypatch.setattr(data, "_use_copy", lambda: False)
+    pd.testing.assert_frame_equal(streamed, data.load_frame())
+    assert len(streamed) == 25

@@ -2,7 +2,6 @@
 and a small but real renderer to stand in for reports.rendering where a test is about the
 pipeline rather than the report's content."""
 
-import hashlib
 from dataclasses import dataclass
 
 import pytest
@@ -86,25 +85,6 @@ def renderer(monkeypatch):
     tiny = TinyRenderer()
     monkeypatch.setattr(services, "render_report", tiny)
     return tiny
-
-
-def tiny_fingerprint(*, scope, wave) -> str:
-    """What input_fingerprint promises: it changes when the scope's responses change."""
-    rows = Response.objects.filter(wave=wave, is_void=False)
-    if scope != "region":
-        rows = rows.filter(district=scope)
-    last = rows.order_by("-pk").values_list("pk", flat=True).first()
-    text = f"{scope if scope == 'region' else scope.code}|{wave.code}|{rows.count()}|{last}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture(autouse=True)
-def fingerprint(monkeypatch):
-    # Until reports.rendering lands (branch reports-content) the tests use this stand-in.
-    try:
-        from reports import rendering  # noqa: F401
-    except ImportError:
-        monkeypatch.setattr(services, "input_fingerprint", tiny_fingerprint)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,176 @@
+"""The resident online survey: pick a district, read the consent text, answer, thank you.
+
+Thin views: the form turns POST data into answers, `response_submit` validates and
+stores, `ratelimit` counts. Nothing here stores or logs anything about the resident.
+"""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from checklist.answers import REQUIRED
+from checklist.definition import definition_for, pick
+from checklist.models import Checklist, District, translated
+
+from . import ratelimit
+from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
+from .models import Response, Wave
+from .services import ResponseRejected, response_submit
+
+RATE_LIMIT_SCOPE = "survey"
+
+
+def _language() -> str:
+    return (get_language() or "ru")[:2]
+
+
+def _open_survey():
+    """(checklist, wave) when residents can answer, else None."""
+    checklist = Checklist.current()
+    wave = Wave.current()
+    if checklist is None or wave is None:
+        return None
+    return checklist, wave
+
+
+def _closed(request):
+    return render(request, "surveys/closed.html", status=200)
+
+
+def _districts():
+    return District.objects.order_by("code")
+
+
+def _find_district(code: str) -> District | None:
+    """A district residents answer for, by code in any letter case (QR codes get retyped)."""
+    district = District.objects.filter(code__iexact=code).first()
+    if district is None or not district.takes_responses:
+        return None
+    return district
+
+
+def _not_found(request, code: str):
+    context = {"code": code, "groups": district_groups(_districts())}
+    return render(request, "surveys/district_not_found.html", context, status=404)
+
+
+@require_http_methods(["GET", "HEAD"])
+def start(request):
+    """Language and district. `?district=CODE` (the picker's GET form) goes to that district."""
+    survey = _open_survey()
+    if survey is None:
+        return _closed(request)
+    checklist, _wave = survey
+    error = ""
+    code = request.GET.get("district", "").strip()
+    if code:
+        district = _find_district(code)
+        if district is not None:
+            return redirect("survey:district", code=district.code)
+        error = "unknown"
+    elif "district" in request.GET:
+        error = "missing"
+    context = {
+        "title": translated(checklist, "title"),
+        "groups": district_groups(_districts()),
+        "district_error": error,
+    }
+    return render(request, "surveys/start.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def district(request, code: str):
+    """The consent text for one district: where the QR codes on posters and buses lead."""
+    survey = _open_survey()
+    if survey is None:
+        return _closed(request)
+    checklist, _wave = survey
+    district = _find_district(code)
+    if district is None:
+        return _not_found(request, code)
+    if district.code != code:
+        return redirect("survey:district", code=district.code)
+    definition = definition_for(checklist)
+    context = {
+        "district": district,
+        "title": pick(definition.title, _language()),
+        "consent": pick(definition.consent, _language()),
+        "question_count": sum(1 for item in definition.items if not item.show_if_item),
+    }
+    return render(request, "surveys/consent.html", context)
+
+
+@never_cache  # no-store: a shared phone's back button must not show the last resident's answers
+@require_http_methods(["GET", "HEAD", "POST"])
+def questions(request, code: str):
+    """The checklist on one page; POST stores it once, whole and valid, or shows the errors."""
+    survey = _open_survey()
+    if survey is None:
+        return _closed(request)
+    checklist, wave = survey
+    district = _find_district(code)
+    if district is None:
+        return _not_found(request, code)
+    definition = definition_for(checklist)
+
+    if request.method != "POST":
+        if district.code != code:
+            return redirect("survey:questions", code=district.code)
+        return _render_form(request, district, checklist, SurveyForm(definition))
+
+    form = SurveyForm(definition, data=request.POST)
+    if form.honeypot_filled:
+        # A bot filled the field people never see: pretend all went well, store nothing.
+        return redirect("survey:thanks")
+    if form.version_changed:
+        return _render_form(request, district, checklist, form, version_changed=True)
+    # A page sent twice after its first copy was stored just shows the thanks again.
+    already_stored = Response.objects.filter(client_id=form.client_id).exists()
+    if not already_stored and ratelimit.rate_limit_exceeded(request, scope=RATE_LIMIT_SCOPE):
+        return render(request, "surveys/rate_limited.html", status=429)
+    try:
+        _response, created = response_submit(
+            district=district,
+            language=_language(),
+            answers=form.answers,
+            channel=Response.Channel.ONLINE,
+            client_id=form.client_id,
+            checklist=checklist,
+            wave=wave,
+        )
+    except ResponseRejected as rejected:
+        if set(rejected.errors) - {"answers"}:
+            return _closed(request)
+        form.add_errors(rejected.errors["answers"])
+        return _render_form(request, district, checklist, form)
+    if created:
+        ratelimit.rate_limit_count(request, scope=RATE_LIMIT_SCOPE)
+    return redirect("survey:thanks")
+
+
+def _render_form(request, district, checklist, form: SurveyForm, version_changed: bool = False):
+    definition = form.definition
+    parts = form.parts()
+    context = {
+        "district": district,
+        "title": pick(definition.title, _language()),
+        "form": form,
+        "parts": parts,
+        "errors": [(question, message) for part in parts for question in part.questions for message in question.errors],
+        "unanswered": [q for part in parts for q in part.questions if str(REQUIRED) in q.errors],
+        "version_changed": version_changed,
+        "honeypot_field": HONEYPOT_FIELD,
+        "client_id_field": CLIENT_ID_FIELD,
+        "version_field": VERSION_FIELD,
+        "action": reverse("survey:questions", kwargs={"code": district.code}),
+    }
+    return render(request, "surveys/questions.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def thanks(request):
+    checklist = Checklist.current()
+    text = pick(definition_for(checklist).thanks, _language()) if checklist else ""
+    return render(request, "surveys/thanks.html", {"thanks": text})
