@@ -112,3 +112,28 @@ def test_a_job_that_was_deleted_is_ignored(job, renderer):
     job_id = job.pk
     job.delete()
     assert services.report_generate(job_id=job_id) is None and renderer.calls == []
+
+
+def test_an_export_job_stores_each_export_as_a_file_of_its_format(analyst, responses, wave, district_a):
+    job = ReportJob.objects.create(
+        scope="district", district=district_a, wave=wave, language="ru",
+        formats="microdata_csv,microdata_sav,tables_xlsx", fingerprint="x" * 64, requested_by=analyst,
+    )
+    services.report_generate(job_id=job.pk)  # the real reports.exports
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.error) == ("done", 100, "")
+    files = {f.format: f for f in job.files.all()}
+    assert set(files) == {"microdata_csv", "microdata_sav", "tables_xlsx"}
+    csv_lines = files["microdata_csv"].file.read().decode("utf-8-sig").splitlines()
+    assert len(csv_lines) == 1 + 12  # a header and district A's twelve responses
+    assert files["tables_xlsx"].file.read(2) == b"PK"  # a zip container, as every .xlsx
+    assert files["microdata_sav"].filename.endswith(".sav") and files["microdata_sav"].size > 0
+
+
+def test_the_real_report_of_a_district_is_stored_with_its_name_and_fingerprint(analyst, responses, wave, district_a):
+    job, _ = services.report_request(user=analyst, scope=district_a, wave=wave, language="kk", formats=["html"])
+    services.report_generate(job_id=job.pk)  # the real reports.rendering
+    job.refresh_from_db()
+    assert (job.status, job.progress) == ("done", 100)
+    html = job.files.get(format="html").file.read().decode()
+    assert district_a.name_kk in html and job.fingerprint in html  # the provenance stamp names the input
