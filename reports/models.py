@@ -85,6 +85,9 @@ class ReportJob(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    worker = models.CharField(
+        _("worker"), max_length=200, blank=True, help_text=_("Host and process id of the worker running it.")
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     fingerprint = models.CharField(_("input fingerprint"), max_length=64)
 

@@ -17,6 +17,8 @@ notices at its next progress write and stops without touching the job again.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -309,9 +311,33 @@ def _in_language(job: ReportJob, message, **params) -> str:
         return str(message) % params
 
 
+CLAIM_FIELDS = ("status", "attempts", "progress", "error", "started_at", "heartbeat_at", "finished_at", "worker")
+
+
+def this_worker() -> str:
+    """"host:pid" of this process, recorded on the jobs it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _worker_is_gone(worker: str) -> bool:
+    """True when `worker` ran on this host and its process no longer exists (e.g. the
+    kernel killed a Celery pool process that ran out of memory; Celery then hands its
+    message straight back, long before the heartbeat looks stale)."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
+
+
 def _job_claim(job_id: int) -> ReportJob | None:
     """Mark the job running for this worker; None when there is nothing to do: it is done,
-    failed, gone, or running elsewhere with a recent heartbeat."""
+    failed, gone, or running elsewhere with a recent heartbeat and a live worker."""
     with transaction.atomic():
         job = (
             ReportJob.objects.select_for_update(of=("self",))
@@ -323,7 +349,8 @@ def _job_claim(job_id: int) -> ReportJob | None:
             logger.warning("Report job %s does not exist", job_id)
             return None
         now = timezone.now()
-        if job.status == ReportJob.Status.RUNNING and (job.heartbeat_at or job.started_at or now) < _stale_before(now):
+        silent = (job.heartbeat_at or job.started_at or now) < _stale_before(now)
+        if job.status == ReportJob.Status.RUNNING and (silent or _worker_is_gone(job.worker)):
             # Its worker died (or hung): a redelivered message takes over, within limits.
             if job.attempts >= settings.REPORT_MAX_ATTEMPTS:
                 _mark_failed(job, _in_language(job, JOB_GAVE_UP, attempts=job.attempts), now)
@@ -337,7 +364,8 @@ def _job_claim(job_id: int) -> ReportJob | None:
         job.error = ""
         job.started_at = job.heartbeat_at = now
         job.finished_at = None
-        job.save(update_fields=["status", "attempts", "progress", "error", "started_at", "heartbeat_at", "finished_at"])
+        job.worker = this_worker()
+        job.save(update_fields=[*CLAIM_FIELDS])
         return job
 
 

@@ -1,6 +1,9 @@
 """report_generate: a job is claimed, rendered, stored and finished exactly once."""
 
 import datetime
+import os
+import socket
+import subprocess
 
 import pytest
 from django.conf import settings
@@ -137,3 +140,27 @@ def test_the_real_report_of_a_district_is_stored_with_its_name_and_fingerprint(a
     assert (job.status, job.progress) == ("done", 100)
     html = job.files.get(format="html").file.read().decode()
     assert district_a.name_kk in html and job.fingerprint in html  # the provenance stamp names the input
+
+
+def a_dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_a_job_whose_worker_process_is_gone_from_this_host_is_taken_over_at_once(job, renderer):
+    ReportJob.objects.filter(pk=job.pk).update(
+        status="running", attempts=1, heartbeat_at=timezone.now(), worker=f"{socket.gethostname()}:{a_dead_pid()}"
+    )
+    services.report_generate(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.worker) == ("done", 2, services.this_worker())
+
+
+@pytest.mark.parametrize("worker", ["parent", "other-host"])
+def test_a_job_whose_worker_is_alive_or_elsewhere_waits_for_its_heartbeat_to_go_stale(job, renderer, worker):
+    owner = f"{socket.gethostname()}:{os.getppid()}" if worker == "parent" else f"other-host:{a_dead_pid()}"
+    ReportJob.objects.filter(pk=job.pk).update(status="running", attempts=1, heartbeat_at=timezone.now(), worker=owner)
+    assert services.report_generate(job_id=job.pk) is None
+    job.refresh_from_db()
+    assert (job.status, job.attempts, renderer.calls) == ("running", 1, [])

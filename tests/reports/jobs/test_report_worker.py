@@ -86,10 +86,11 @@ def database_url() -> str:
 
 @pytest.fixture
 def workers(broker, transactional_db, tmp_path, reports_storage):
-    """start(name, **env) -> a running `celery worker` subprocess; all are killed afterwards."""
+    """start(name, pool="solo", **env) -> a running `celery worker` subprocess (one process,
+    or a prefork parent with one pool process); all are killed afterwards."""
     started: list[subprocess.Popen] = []
 
-    def start(name: str, **env) -> subprocess.Popen:
+    def start(name: str, pool: str = "solo", **env) -> subprocess.Popen:
         log = (tmp_path / f"{name}.log").open("wb")
         environment = {
             **os.environ,
@@ -102,7 +103,7 @@ def workers(broker, transactional_db, tmp_path, reports_storage):
             **{key: str(value) for key, value in env.items()},
         }
         command = [
-            sys.executable, "-m", "celery", "-A", "safetysurvey", "worker", "--pool", "solo",
+            sys.executable, "-m", "celery", "-A", "safetysurvey", "worker", "--pool", pool, "--concurrency", "1",
             "--queues", broker.queue, "--hostname", f"{name}-{broker.queue}@%h",
             "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel", "INFO",
         ]
@@ -113,9 +114,15 @@ def workers(broker, transactional_db, tmp_path, reports_storage):
 
     yield start
     for process in started:
+        # A prefork parent stopped by SIGTERM takes its pool process with it (warm shutdown
+        # is cut short by the SIGKILL after the wait); a solo worker is one process.
         if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
 
 
 def logs(*processes) -> str:
@@ -201,3 +208,25 @@ def test_a_job_whose_worker_is_killed_mid_report_is_finished_by_another_worker(w
     assert (done.attempts, done.progress) == (2, 100)
     assert {f.format for f in ReportFile.objects.filter(job=job)} == {"html", "pdf"}
     assert "taking over from a silent worker" in second.log_path.read_text()
+
+
+def test_a_pool_process_killed_mid_report_is_replaced_and_the_job_finished_by_its_successor(
+    workers, seeded, analyst, district_a
+):
+    worker = workers("w1", pool="prefork")
+    job, _ = services.report_request(
+        user=analyst, scope=district_a, wave=seeded["wave"], language="ru", formats=["html", "pdf"]
+    )
+    running = wait_for(
+        lambda: (row := job_row(job.pk)).status == "running" and row.worker and row,
+        timeout=WORKER_BOOT_SECONDS + JOB_SECONDS / 2, what="the job to be under way", processes=[worker],
+    )
+    pool_process = int(running.worker.rpartition(":")[2])
+    assert pool_process != worker.pid
+    os.kill(pool_process, signal.SIGKILL)  # as the kernel's OOM killer would
+    # reject_on_worker_lost puts the message straight back; the new pool process sees the
+    # old one is gone and takes the job over without waiting for the heartbeat to go stale.
+    done = wait_for(lambda: finished(job.pk), timeout=JOB_SECONDS, what="the new pool process", processes=[worker])
+    assert done.attempts == 2 and done.worker != running.worker
+    assert worker.poll() is None  # the worker itself lived on
+    assert "taking over from a silent worker" in worker.log_path.read_text()
