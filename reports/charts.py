@@ -28,6 +28,7 @@ from matplotlib.colors import Normalize, to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 FONT = "DejaVu Sans"
 INK = "#1f2933"
@@ -263,7 +264,7 @@ def trend(
     ax.set_ylim(0, 100)
     ax.set_ylabel(axis_label)
     if len(series) > 1:
-        ax.legend(loc="lower left", frameon=False, fontsize=6.5)
+        figure.legend(loc="outside lower center", ncol=len(series), frameon=False, fontsize=6.5)
     return _svg(figure, name)
 
 
@@ -315,18 +316,30 @@ def drivers(
         ax.add_patch(Rectangle((mx, my), 100, 2, facecolor=HIGHLIGHT, alpha=0.08, linewidth=0))
         ax.text(0.99, 0.98, priority_label, transform=ax.transAxes, ha="right", va="top", fontsize=6.5,
                 color=HIGHLIGHT)
-        placed: list[tuple[float, float]] = []
         for row, x, y in zip(shown, xs, ys, strict=True):
             colour = HIGHLIGHT if row.priority else ACCENT
             ax.plot([x], [y], "o", color=colour, markersize=5.5, markeredgecolor="white", markeredgewidth=0.6)
-            # Nudge a label that would sit on an earlier one.
-            dx, dy = 4, 0
-            for px, py in placed:
-                if abs(px - x) < (x_hi - x_lo + 1e-9) * 0.04 and abs(py - y) < (y_hi - y_lo + 1e-9) * 0.05:
-                    dy -= 7
-            placed.append((x, y))
+        # Place each number beside its point where it overlaps no other number or point
+        # (after the layout has settled the axes' size).
+        ax.set_xlabel(unfavourable_label)
+        ax.set_ylabel(_wrap(correlation_label, 34))
+        figure.draw_without_rendering()
+        to_points = 72 / figure.dpi
+        centres = [tuple(ax.transData.transform((x, y)) * to_points) for x, y in zip(xs, ys, strict=True)]
+        taken: list[tuple[float, float, float, float]] = [(cx - 3, cy - 3, cx + 3, cy + 3) for cx, cy in centres]
+        for row, (cx, cy), x, y in zip(shown, centres, xs, ys, strict=True):
+            width, height = 4.6 * len(row.label) + 1, 8
+            chosen = (4, 0)
+            for dx, dy in ((4, 0), (4, 6), (4, -6), (-4 - width, 0), (4, 12), (4, -12), (-4 - width, 7),
+                           (-4 - width, -7), (-width / 2, 8), (-width / 2, -9)):
+                box = (cx + dx, cy + dy - height / 2, cx + dx + width, cy + dy + height / 2)
+                if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+                    chosen = (dx, dy)
+                    break
+            dx, dy = chosen
+            taken.append((cx + dx, cy + dy - height / 2, cx + dx + width, cy + dy + height / 2))
             ax.annotate(row.label, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=7, va="center",
-                        color=colour, fontweight="bold")
+                        ha="left", color=HIGHLIGHT if row.priority else ACCENT, fontweight="bold")
     ax.set_xlabel(unfavourable_label)
     ax.set_ylabel(_wrap(correlation_label, 34))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
@@ -339,12 +352,12 @@ def drivers(
 
 
 def counts(
-    rows: Sequence[tuple[str, int]], *, axis_label: str, note: str = "", name: str = "counts"
+    rows: Sequence[tuple[str, int]], *, axis_label: str, name: str = "counts"
 ) -> bytes:
     """Horizontal bars of counts, largest first (METHOD.md §4.7). Only shown (unsuppressed)
-    counts come in; `note` (e.g. "other places: fewer than 10 responses") goes below."""
+    counts come in: the report says beside the chart when others were hidden."""
     rows = sorted(rows, key=lambda r: -r[1])
-    height = 0.8 + 0.24 * max(len(rows), 1) + (0.2 if note else 0)
+    height = 0.8 + 0.24 * max(len(rows), 1)
     figure = _figure(WIDTH * 0.62, height)
     ax = figure.add_subplot()
     _tidy(ax)
@@ -357,8 +370,7 @@ def counts(
     ax.set_xlim(0, top * 1.18)
     ax.set_ylim(-0.6, max(len(rows), 1) - 0.4)
     ax.set_xlabel(axis_label)
-    if note:
-        figure.text(0.01, 0.0, note, fontsize=6.5, color=MUTED, style="italic", ha="left", va="bottom")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     return _svg(figure, name)
 
 

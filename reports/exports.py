@@ -290,17 +290,17 @@ def aggregate_tables(*, scope: str | District, wave: Wave | str, language: str, 
                 row[f"n_eff ({tag})"] = suppressed if unit.get("suppressed") else _round(b.get("n_eff"))
                 for key, label in (("index", _("Index")), ("environment", _("Conditions")),
                                    ("police", _("Police")), ("overall", _("Overall"))):
-                    for part in ("value", "low", "high"):
-                        row[f"{label} {part} ({tag})"] = cell(b.get(key), part)
-                for part in ("value", "low", "high"):
-                    row[f"{_('Feel safe after dark, %')} {part} ({tag})"] = cell(b.get("sdg"), part, 100)
+                    for part, name in _parts(label, tag):
+                        row[name] = cell(b.get(key), part)
+                for part, name in _parts(_("Feel safe after dark, %"), tag):
+                    row[name] = cell(b.get("sdg"), part, 100)
                 change = b.get("change") or {}
-                for key, label, scale in (("index", _("Change in index"), 1), ("sdg", _("Change in feel safe, points"),
-                                                                                 100)):
+                for key, label, scale in (("index", _("Change in index"), 1),
+                                          ("sdg", _("Change in feel safe, points"), 100)):
                     est = change.get(key)
-                    for part in ("diff", "low", "high"):
-                        row[f"{label} {part} ({tag})"] = cell(est, part, scale)
-                    row[f"{label} {_('significant')} ({tag})"] = (
+                    for part, name in _parts(label, tag, value="diff"):
+                        row[name] = cell(est, part, scale)
+                    row[_("%(figure)s, significant (%(weighting)s)") % {"figure": label, "weighting": tag}] = (
                         suppressed if est and est.get("suppressed") else (est or {}).get("significant"))
                 if block != results.figures["primary"]:
                     continue
@@ -341,6 +341,17 @@ def aggregate_tables(*, scope: str | District, wave: Wave | str, language: str, 
             (_("Channels"), pd.DataFrame(channels)),
             (_("Places"), pd.DataFrame(places)),
         ]
+
+
+def _parts(label: str, tag: str, value: str = "value") -> list[tuple[str, str]]:
+    """Column names of a figure and its interval: "Index (weighted)", "Index, lower bound
+    (weighted)", "Index, upper bound (weighted)"."""
+    names = {"figure": label, "weighting": tag}
+    return [
+        (value, _("%(figure)s (%(weighting)s)") % names),
+        ("low", _("%(figure)s, lower bound (%(weighting)s)") % names),
+        ("high", _("%(figure)s, upper bound (%(weighting)s)") % names),
+    ]
 
 
 def _round(value):

@@ -251,11 +251,12 @@ def summary_sentence(name: str, unit: dict, previous: Wave | None, fmt: _Formatt
     block = unit.get("weighted") or unit.get("unweighted") or {}
     sdg = block.get("sdg")
     if unit.get("suppressed") or not sdg or sdg.get("suppressed") or sdg.get("value") is None:
-        return capfirst(_("%(name)s: fewer than %(n)d responses in this wave, too few to report figures.") % {
-            "name": name, "n": fmt.min_cell})
+        return capfirst(_("%(name)s: %(suppressed)s in this wave, too few to report figures.") % {
+            "name": name, "suppressed": fmt.suppressed})
     sentence = _("In %(name)s %(share)s (%(low)s–%(high)s) feel safe walking alone after dark") % {
         "name": name,
-        "share": fmt.percent(sdg["value"]),
+        # Kazakh adds the possessive to the share of residents ("тұрғындардың 61%-ы").
+        "share": pgettext("share of residents", "%(value)s%%") % {"value": fmt.percent_number(sdg["value"])},
         "low": fmt.percent_number(sdg["low"]),
         "high": fmt.percent(sdg["high"]),
     }
@@ -434,10 +435,10 @@ class _Builder:
         }
         if types:
             out["types_chart"] = _inline(charts.counts(types, axis_label=_("Respondents naming the place"),
-                                                       note=out["types_note"], name="places"))
+                                                       name="places"))
         if routes:
             out["routes_chart"] = _inline(charts.counts(routes, axis_label=_("Respondents naming the route"),
-                                                        note=out["routes_note"], name="routes"))
+                                                        name="routes"))
         return out
 
     def trend_chart(self, code: str) -> str | None:
@@ -497,7 +498,9 @@ class _Builder:
         region = self.r.figures["region"].get(self.block, {}).get("index") or {}
         reference = None if region.get("suppressed") else region.get("value")
         svg = charts.intervals(
-            rows, axis_label=_("Perceived-safety index (0–100) with 95% interval"), suppressed=self.fmt.suppressed,
+            rows,
+            axis_label=_("Perceived-safety index (0–100) with 95%% interval") % {},
+            suppressed=self.fmt.suppressed,
             reference=reference,
             reference_label=(_("Region: %(value)s") % {"value": self.fmt.decimal(reference)}) if reference is not None
             else "",
@@ -722,12 +725,12 @@ def _svg_as_image(match: re.Match) -> str:
 def html_to_pdf(html: str) -> bytes:
     """The report's HTML printed by WeasyPrint (its print stylesheet is inside). Nothing is
     fetched from outside: the report is self-contained (data: URLs only)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    # WeasyPrint logs each SVG style it does not use and each layout step; keep errors only.
+    # WeasyPrint logs each SVG style it does not use and each layout step (some while it
+    # is imported); keep errors only.
     for name in ("weasyprint", "weasyprint.progress"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     printable = _SVG.sub(_svg_as_image, html)
     only_data = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
