@@ -26,7 +26,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, DecimalField, Max, Min, Sum
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -142,9 +143,13 @@ def _responses_signature(wave_ids: list[int]) -> dict[str, Any]:
     """Count, id range and sums of the committed responses, and a checksum of their
     answers, per wave. A new, voided or changed response changes it."""
     rows = Response.objects.filter(wave_id__in=wave_ids, is_void=False)
+    # Scores are summed as exact decimals: a float sum depends on the order of addition, which
+    # PostgreSQL's parallel aggregation varies from run to run (the fingerprint must not).
+    exact = DecimalField(max_digits=40, decimal_places=12)
     summary = rows.aggregate(
-        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"), feeling=Sum("feeling"),
-        overall=Sum("overall"), checklists=Max("checklist_id"), oldest=Min("checklist_id"),
+        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"),
+        feeling=Sum(Cast("feeling", exact)), overall=Sum(Cast("overall", exact)),
+        checklists=Max("checklist_id"), oldest=Min("checklist_id"),
     )
     versions = sorted(set(rows.values_list("checklist__version", flat=True).distinct()))
     if connection.vendor == "postgresql":
