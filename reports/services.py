@@ -236,6 +236,8 @@ def _job_for(
     *, district: District | None, wave: Wave, language: str, formats: str, fingerprint: str, requested_by
 ) -> tuple[ReportJob, bool]:
     wanted = set(formats.split(","))
+    # A job that also made exports is only handed to someone who may see exports.
+    may_export = requested_by is None or is_analyst(requested_by)
     candidates = (
         ReportJob.objects.filter(
             fingerprint=fingerprint,
@@ -248,7 +250,8 @@ def _job_for(
         .order_by("-created_at", "-pk")
     )
     for job in candidates:
-        if wanted <= set(job.format_list):
+        made = set(job.format_list)
+        if wanted <= made and (may_export or not made & set(EXPORT_FORMATS)):
             return job, True
     job = ReportJob(
         scope=ReportJob.Scope.REGION if district is None else ReportJob.Scope.DISTRICT,

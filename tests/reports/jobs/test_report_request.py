@@ -188,3 +188,12 @@ def test_the_fingerprint_is_computed_once_while_no_response_arrives_or_is_voided
     voided, reused = request(analyst, "region", wave)
     # Back to the same responses: the same fingerprint, the first job again, nothing recomputed.
     assert (voided.pk, reused, len(calls)) == (first.pk, True, 2)
+
+
+def test_a_coordinator_is_not_handed_an_analysts_job_that_also_made_exports(
+    analyst, coordinator, responses, wave, sent, district_a
+):
+    with_exports, _ = request(analyst, district_a, wave, formats=["pdf", "tables_csv"])
+    mine, reused = request(coordinator, district_a, wave, formats=["pdf"])
+    assert mine.pk != with_exports.pk and not reused
+    assert services.jobs_visible_to(coordinator).filter(pk=mine.pk).exists()
