@@ -40,8 +40,15 @@ class Broker:
     queue: str
 
 
-def reset_routing():
-    # Celery reads task_routes once into a cached router; make it read them again.
+def reset_connections():
+    """Make Celery read the broker settings and task_routes again. It caches them: the
+    router on first use, and producer pools even in eager mode (apply_async acquires a
+    producer before running eagerly), so earlier tests leave pools for no broker at all."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    kombu.pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
     celery_app.amqp.flush_routes()
     celery_app.amqp.__dict__.pop("router", None)
 
@@ -61,16 +68,10 @@ def broker(monkeypatch):
         "broker_transport_options": options,
     }.items():
         monkeypatch.setitem(celery_app.conf, key, value)
-    reset_routing()
+    reset_connections()
     yield broker
-    # Close this test's broker connections so the next test starts from its own settings.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
     monkeypatch.undo()
-    reset_routing()
+    reset_connections()
     client = redis.Redis.from_url(broker.url)
     keys = list(client.scan_iter(f"{broker.prefix}*"))
     if keys:
