@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DEBUG=1
 
-.PHONY: run test setup demo lint check browsers system-deps clean
+.PHONY: run test setup demo lint check browsers system-deps clean procfile
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $$(bin/find-python) -m venv $(VENV)
@@ -34,6 +34,14 @@ check: setup
 	@$(PY) -m ruff check .
 	@$(DEV) $(PY) manage.py check --fail-level WARNING
 	@$(DEV) $(PY) manage.py makemigrations --check --dry-run -v0
+
+## ops: a production-like stack from the Procfile (gunicorn, Celery worker, celery beat) on
+## PostgreSQL and Redis; DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS ... come
+## from .env or the shell (docs/deploying.md). Serves http://127.0.0.1:$(PORT)
+procfile: setup
+	@$(VENV)/bin/honcho run $(PY) manage.py migrate --noinput -v0
+	@$(VENV)/bin/honcho run $(PY) manage.py collectstatic --noinput -v0
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -p $(PORT)
 
 ## Debian packages for PDF rendering and browser tests (run as root; CI does).
 system-deps:

@@ -79,15 +79,19 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, not a CDN
     "axes",
     "simple_history",
+    "safetysurvey",  # project-wide management commands: backup_export, backup_restore
     "checklist",
     "surveys",
     "reports",
 ]
 
 MIDDLEWARE = [
+    "safetysurvey.logs.RequestIdMiddleware",  # first: every log line of a request has its id
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # csp_nonce for inline <script>/<style>
             ],
         },
     },
@@ -134,7 +139,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Several web processes must share it (CACHE_URL=redis://...) in production.
 CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Django's Redis backend with shared clients and a one-round-trip incr() (safetysurvey/cache.py).
+    CACHES = {"default": {"BACKEND": "safetysurvey.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -174,7 +180,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
@@ -226,6 +232,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Community safety checklist: responses, paper entry and reports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Without a broker, tasks run in-process (development, unit tests);
@@ -294,12 +303,81 @@ REPORTS_RUN_IN_THREAD = envbool("REPORTS_RUN_IN_THREAD", not CELERY_BROKER_URL a
 # Parallel COPY streams when reports read responses from PostgreSQL (one per core helps).
 REPORT_COPY_STREAMS = envint("REPORT_COPY_STREAMS", 2)
 
+# --- ops: security headers, API docs offline, media storage, logs ------------------------
+# Content Security Policy (Django's own middleware): only our origin, inline code only with
+# the per-request nonce ({{ csp_nonce }}), never framed, forms post only to us.
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# Swagger UI comes from drf-spectacular-sidecar (SPECTACULAR_SETTINGS above), so it works
+# offline and under this policy; templates/drf_spectacular/swagger_ui.html puts the nonce on
+# its inline style. No validator badge: it would call an outside service.
+SPECTACULAR_SETTINGS["SWAGGER_UI_SETTINGS"] = {"deepLinking": True, "validatorUrl": None}
+
+# collectstatic compresses every static file for whitenoise; source maps are fetched only by
+# a browser's developer tools and are the largest files (Swagger UI's), so they stay as they are.
+from whitenoise.compress import Compressor  # noqa: E402
+
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+
+# Media (report files, uploads) on storage every host shares: the local MEDIA_ROOT by default
+# (one host, or a shared mount), or an S3-compatible bucket with MEDIA_STORAGE=s3.
+MEDIA_STORAGE = envstr("MEDIA_STORAGE", "filesystem")
+if MEDIA_STORAGE == "s3":
+    if not envstr("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and the AWS_* credentials).")
+    # django-storages reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY from settings or the
+    # environment; the rest is set here so that nothing is public and nothing guessable.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": envstr("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": envstr("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": envstr("AWS_S3_REGION_NAME") or None,
+            "location": envstr("AWS_LOCATION", "media"),
+            "default_acl": "private",
+            "querystring_auth": True,  # files are reached through short-lived signed URLs only
+            "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 300),
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'filesystem' or 's3', not {MEDIA_STORAGE!r}")
+
+# Logs: plain lines in development, one JSON object a line with LOG_FORMAT=json (production).
+# Every record carries the request id (safetysurvey.logs); no record holds a client address.
+LOG_FORMAT = envstr("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "safetysurvey.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "safetysurvey.logs.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    # Django's request logger prints the path only; nothing here logs addresses.
+    # Django's request logger prints the path only; runserver's and axes' lines are quieted.
     "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Celery workers keep their own log format in development; in JSON mode they use the above.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "plain"
+# django-axes would name a client by address and user agent in its log lines; by name only.
+AXES_CLIENT_STR_CALLABLE = "safetysurvey.logs.axes_client_str"
+# --- end ops ------------------------------------------------------------------------------

@@ -1,6 +1,63 @@
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+# How long /readyz waits for each service before calling it down.
+READY_TIMEOUT_SECONDS = 2
 
 
 def home(request):
     """The front page: residents go to the survey; staff find their tools."""
     return render(request, "home.html")
+
+
+@never_cache
+def healthz(request):
+    """Liveness: the process answers. Touches nothing else, so a database outage does not
+    make the load balancer restart healthy web processes."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _cache():
+    cache.set("readyz", "ok", timeout=10)
+    if cache.get("readyz") != "ok":
+        raise RuntimeError("the cache did not return what was written")
+
+
+def _broker():
+    from safetysurvey.celery import app
+
+    with app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=READY_TIMEOUT_SECONDS)
+
+
+@never_cache
+def readyz(request):
+    """Readiness: the database and the cache answer, and the Celery broker when one is
+    configured. 200 {"status": "ok", "checks": {...}}, or 503 naming what failed."""
+    probes = {"database": _database, "cache": _cache}
+    if settings.CELERY_BROKER_URL:
+        probes["broker"] = _broker
+    checks = {}
+    for name, probe in probes.items():
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as error:  # any failure means: not ready
+            logger.warning("readyz: %s unavailable: %s", name, error.__class__.__name__)
+            checks[name] = f"unavailable ({error.__class__.__name__})"
+    ready = all(state == "ok" for state in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

@@ -4,7 +4,10 @@ Abuse control without identity (README "Privacy"): the client address is never s
 or logged. It only feeds an HMAC (keyed with SECRET_KEY) together with the scope and
 the current hour, and that digest names a counter in the cache that expires with the
 hour. Neither the cache key nor its value contains the address, and two hours' keys of
-the same address cannot be linked without the secret.
+the same address cannot be linked without the secret. IPv6 addresses count by their /64
+network, the block one household or phone is usually given. If the cache is down, the
+limit fails open (submissions go through, a warning without the address is logged):
+residents' answers never depend on the cache.
 
 Usage, for any channel (resident form, API):
 
@@ -13,13 +16,20 @@ Usage, for any channel (resident form, API):
     response, created = response_submit(...)
     if created:
         rate_limit_count(request, scope="survey")   # count successful submissions only
+
+or, in one cache round trip for a hot path, `rate_limit_take` before and
+`rate_limit_give_back` after anything that stored nothing (the API does).
 """
 
+import ipaddress
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+
+logger = logging.getLogger(__name__)
 
 HOUR = 3600
 _KEY_SALT = "surveys.ratelimit"
@@ -39,6 +49,19 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _network(address: str) -> str:
+    """The unit that is counted: the IPv4 address, or the /64 network of an IPv6 address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _bucket(now: float | None = None) -> int:
     return int((time.time() if now is None else now) // HOUR)
 
@@ -46,7 +69,8 @@ def _bucket(now: float | None = None) -> int:
 def rate_limit_key(request, *, scope: str = "survey", now: float | None = None) -> str:
     """The cache key of this client's counter for the current hour: a digest, no address."""
     bucket = _bucket(now)
-    digest = salted_hmac(_KEY_SALT, f"{scope}|{bucket}|{client_address(request)}", algorithm="sha256").hexdigest()
+    network = _network(client_address(request))
+    digest = salted_hmac(_KEY_SALT, f"{scope}|{bucket}|{network}", algorithm="sha256").hexdigest()
     return f"ratelimit:{scope}:{bucket}:{digest[:40]}"
 
 
@@ -65,19 +89,68 @@ def rate_limit_exceeded(request, *, scope: str = "survey", now: float | None = N
     A limit of 0 or less switches the limit off.
     """
     limit = rate_limit_limit()
-    return limit > 0 and rate_limit_used(request, scope=scope, now=now) >= limit
+    if limit <= 0:
+        return False
+    try:
+        return rate_limit_used(request, scope=scope, now=now) >= limit
+    except Exception:  # the cache backend's own errors differ (Redis, Memcached, ...)
+        logger.warning("Rate-limit cache unavailable; letting the submission through", exc_info=True)
+        return False
 
 
 def rate_limit_count(request, *, scope: str = "survey", now: float | None = None) -> int:
     """Count one successful submission for this client in the current hour; returns the new count."""
+    if rate_limit_limit() <= 0:
+        return 0
     now = time.time() if now is None else now
     key = rate_limit_key(request, scope=scope, now=now)
-    # The counter lives until the end of its hour (plus a minute of clock slack).
+    # The counter lives until the end of its hour (plus a minute of clock slack), so it
+    # cannot expire while its hour still asks for it.
     timeout = HOUR - int(now % HOUR) + 60
-    cache.add(key, 0, timeout)
     try:
-        return cache.incr(key)
+        # incr() first: after the hour's first submission the counter exists, and one
+        # round trip is all it takes (safetysurvey/cache.py; BENCHMARKS.md, "Ingest").
+        try:
+            return cache.incr(key)
+        except ValueError:
+            cache.add(key, 0, timeout)  # the hour's first; another process may win the add
+            return cache.incr(key)
+    except Exception:
+        logger.warning("Rate-limit cache unavailable; the submission was not counted", exc_info=True)
+        return 0
+
+
+def rate_limit_take(request, *, scope: str = "survey", now: float | None = None) -> bool:
+    """Take one of the client's submissions of this hour in a single cache round trip.
+
+    True when one was free: give it back with `rate_limit_give_back` unless a response was
+    stored. False when the limit is reached (nothing is kept). For hot paths (the API):
+    `rate_limit_exceeded` then `rate_limit_count` costs a round trip more, and two requests
+    racing at the limit can both pass it.
+    """
+    limit = rate_limit_limit()
+    if limit <= 0:
+        return True
+    count = rate_limit_count(request, scope=scope, now=now)
+    if count > limit:
+        rate_limit_give_back(request, scope=scope, now=now)
+        return False
+    return True  # also when the cache is down (count 0): the limit fails open
+
+
+def rate_limit_give_back(request, *, scope: str = "survey", now: float | None = None) -> None:
+    """Return a submission taken by `rate_limit_take` for a request that stored nothing."""
+    if rate_limit_limit() <= 0:
+        return
+    try:
+        cache.decr(rate_limit_key(request, scope=scope, now=now))
     except ValueError:
-        # The key expired between add() and incr(): start the count again.
-        cache.set(key, 1, timeout)
-        return 1
+        pass  # the counter is gone (its hour ended): nothing to give back
+    except Exception:
+        logger.warning("Rate-limit cache unavailable; a submission was not given back", exc_info=True)
+
+
+def rate_limit_retry_after(now: float | None = None) -> int:
+    """Seconds until the current hour's counters start again (for a Retry-After header)."""
+    now = time.time() if now is None else now
+    return HOUR - int(now % HOUR)

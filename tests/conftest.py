@@ -180,6 +180,38 @@ def login(client):
     return _login
 
 
+@pytest.fixture(autouse=True)
+def _fresh_survey_state():
+    # surveys.current keeps the open wave, checklist and districts per process for a few
+    # seconds, and the cache holds the per-address submission counters: neither may leak
+    # from one test into the next (every test client comes from 127.0.0.1).
+    from django.core.cache import cache
+
+    from surveys import current
+
+    current.clear()
+    cache.clear()
+    yield
+    current.clear()
+
+
+@pytest.fixture
+def valid_answers(definition):
+    """A valid answer (typed, as the API takes it) to every shown required item of checklist
+    v1: a middle point of each scale, and "no" to each yes/no question, so that no follow-up
+    question is shown. (The survey's form tests have their own `complete_answers`.)"""
+    answers = {}
+    for item in definition.items:
+        if not item.required or item.show_if_item:
+            continue
+        if item.kind == "yes_no":
+            answers[item.code] = 0
+        else:
+            points = sorted(option.value for option in item.options if not option.missing)
+            answers[item.code] = points[len(points) // 2]
+    return answers
+
+
 # Browser tests (marker `browser`): Playwright's sync API driving Debian's Chromium against
 # pytest-django's `live_server`. `page` is a fresh phone-sized (390x844) context per test.
 BROWSER_ARGS = [
