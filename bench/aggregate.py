@@ -50,6 +50,7 @@ def main() -> None:
 
     from reports.aggregation import wave_figures
     from reports.data import load_frame, population
+    from reports.rendering import input_fingerprint
 
     connection.ensure_connection()
     rss_start = _rss_mb()
@@ -80,6 +81,9 @@ def main() -> None:
         traced = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
 
+    t0 = time.perf_counter()
+    input_fingerprint(scope="region", wave=args.wave)
+    fingerprint = time.perf_counter() - t0
     load, fig, group = min(loads), min(figures), min(groupbys)
     total = load + fig
     districts = result["districts"]
@@ -87,7 +91,9 @@ def main() -> None:
     print(f"  load_frame        {load:6.2f} s   (median {statistics.median(loads):.2f})")
     print(f"  wave_figures      {fig:6.2f} s   (median {statistics.median(figures):.2f})")
     print(f"  together          {total:6.2f} s")
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  pandas groupby    {group:6.3f} s   ratio {total / group:,.0f}x (wave_figures alone {fig / group:,.0f}x)")
+    print(f"  input_fingerprint {fingerprint:6.2f} s   (what a report request costs before any job runs)")
     print(f"  peak RSS          {_rss_mb():6.0f} MB  (after Django setup {rss_start:.0f} MB)")
     if traced is not None:
         print(f"  tracemalloc peak  {traced:6.0f} MB  (last repeat, Python and numpy allocations)")

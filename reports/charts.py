@@ -11,6 +11,7 @@ text, never as a number.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -54,9 +55,29 @@ _RC = {
 }
 
 
-def _figure(width: float, height: float) -> Figure:
+def _styled(function):
+    """Run a chart function with the report's matplotlib settings (fonts, sizes, colours):
+    every artist it creates reads them, not only the figure."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(_RC):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float, height: float, *, fixed: bool = False) -> Figure:
+    """A figure laid out by matplotlib (labels of any length fit), or with `fixed=True` one
+    whose axes the caller places: much cheaper, for charts whose labels are known to fit."""
     with matplotlib.rc_context(_RC):
-        return Figure(figsize=(width, height), layout="constrained")
+        return Figure(figsize=(width, height), layout=None if fixed else "constrained")
+
+
+def _axes(figure: Figure, *, left: float, right: float, top: float, bottom: float):
+    """Axes with margins in inches (a fixed layout)."""
+    width, height = figure.get_size_inches()
+    return figure.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (top + bottom) / height))
 
 
 _ID = re.compile(rb'id="([^"]+)"')
@@ -108,6 +129,7 @@ class Interval:
     highlight: bool = False
 
 
+@_styled
 def intervals(
     rows: Sequence[Interval],
     *,
@@ -149,7 +171,7 @@ def intervals(
             tick.set_fontweight("bold")
     ax.set_ylim(-0.7, len(ordered) - 0.3)
     ax.set_xlim(*limits)
-    ax.set_xlabel(axis_label)
+    ax.set_xlabel(_wrap(axis_label, 70))
     return _svg(figure, name)
 
 
@@ -167,6 +189,7 @@ class Distribution:
     shares: Sequence[float] | None
 
 
+@_styled
 def distribution(
     rows: Sequence[Distribution],
     *,
@@ -185,8 +208,10 @@ def distribution(
     # Each row: its question (0.16 in a line) and its bar (0.2 in) with some air.
     heights = [0.16 * n + 0.3 for n in lines]
     total = sum(heights)
-    figure = _figure(WIDTH, total + 0.55)
-    ax = figure.add_subplot()
+    legend_rows = 1 + (k > 4)
+    legend = 0.12 + 0.16 * legend_rows
+    figure = _figure(WIDTH, total + legend + 0.05, fixed=True)
+    ax = _axes(figure, left=0.03, right=0.03, top=0.05, bottom=legend)
     ax.set_axis_off()
     top = total
     for row, label, height in zip(rows, labels, heights, strict=True):
@@ -208,8 +233,8 @@ def distribution(
     ax.set_xlim(0, 100)
     ax.set_ylim(0, total)
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in colours]
-    figure.legend(handles, [_wrap(c, 28) for c in categories], loc="outside lower center", ncol=k, frameon=False,
-                  fontsize=6.5, handlelength=1, columnspacing=1.2)
+    figure.legend(handles, categories, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=(k + 1) // legend_rows,
+                  frameon=False, fontsize=6.5, handlelength=1, columnspacing=1.2)
     return _svg(figure, name)
 
 
@@ -228,6 +253,7 @@ class Series:
     highs: Sequence[float | None]
 
 
+@_styled
 def trend(
     waves: Sequence[str],
     series: Sequence[Series],
@@ -238,8 +264,10 @@ def trend(
 ) -> bytes:
     """Each series over the waves with its 95% intervals (METHOD.md §4.4); a suppressed
     wave leaves a gap and says so under the axis."""
-    figure = _figure(WIDTH * 0.62, 2.4)
-    ax = figure.add_subplot()
+    wrapped = len(_wrap(suppressed, 16).splitlines())
+    bottom = 0.62 + (0.14 * wrapped if any(v is None for line in series for v in line.values) else 0)
+    figure = _figure(WIDTH * 0.62, 1.9 + bottom, fixed=True)
+    ax = _axes(figure, left=0.5, right=0.15, top=0.1, bottom=bottom)
     _tidy(ax, grid_axis="y")
     x = list(range(len(waves)))
     colours = [ACCENT, HIGHLIGHT, "#3f8f5a", "#8a4f9e"]
@@ -264,7 +292,7 @@ def trend(
     ax.set_ylim(0, 100)
     ax.set_ylabel(axis_label)
     if len(series) > 1:
-        figure.legend(loc="outside lower center", ncol=len(series), frameon=False, fontsize=6.5)
+        figure.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=len(series), frameon=False, fontsize=6.5)
     return _svg(figure, name)
 
 
@@ -281,6 +309,7 @@ class DriverRow:
     priority: bool
 
 
+@_styled
 def drivers(
     rows: Sequence[DriverRow],
     *,
@@ -296,8 +325,8 @@ def drivers(
     priorities (above both medians) are in the accent colour. Items without both values
     are left out (they are in the table, suppressed)."""
     shown = [r for r in rows if r.correlation is not None and r.unfavourable is not None]
-    figure = _figure(WIDTH * 0.75, 3.1)
-    ax = figure.add_subplot()
+    figure = _figure(WIDTH * 0.75, 3.1, fixed=True)
+    ax = _axes(figure, left=0.75, right=0.15, top=0.1, bottom=0.5)
     _tidy(ax, grid_axis="both")
     xs = [r.unfavourable * 100 for r in shown]
     ys = [r.correlation for r in shown]
@@ -321,9 +350,6 @@ def drivers(
             ax.plot([x], [y], "o", color=colour, markersize=5.5, markeredgecolor="white", markeredgewidth=0.6)
         # Place each number beside its point where it overlaps no other number or point
         # (after the layout has settled the axes' size).
-        ax.set_xlabel(unfavourable_label)
-        ax.set_ylabel(_wrap(correlation_label, 34))
-        figure.draw_without_rendering()
         to_points = 72 / figure.dpi
         centres = [tuple(ax.transData.transform((x, y)) * to_points) for x, y in zip(xs, ys, strict=True)]
         taken: list[tuple[float, float, float, float]] = [(cx - 3, cy - 3, cx + 3, cy + 3) for cx, cy in centres]
@@ -341,7 +367,7 @@ def drivers(
             ax.annotate(row.label, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=7, va="center",
                         ha="left", color=HIGHLIGHT if row.priority else ACCENT, fontweight="bold")
     ax.set_xlabel(unfavourable_label)
-    ax.set_ylabel(_wrap(correlation_label, 34))
+    ax.set_ylabel(_wrap(correlation_label, 30))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
     return _svg(figure, name)
 
@@ -351,6 +377,7 @@ def drivers(
 # ---------------------------------------------------------------------------
 
 
+@_styled
 def counts(
     rows: Sequence[tuple[str, int]], *, axis_label: str, name: str = "counts"
 ) -> bytes:
@@ -392,6 +419,7 @@ class MapArea:
     boundary: dict | None = None
 
 
+@_styled
 def region_map(
     areas: Sequence[MapArea],
     *,

@@ -154,32 +154,44 @@ def _use_copy() -> bool:
 
 
 def _fetch(wanted: Sequence[_Wanted], scope: _Scope) -> pd.DataFrame:
-    """The columns of `_BASE` and one raw column `a:<code>` per wanted answer, in response
-    id order. Numbers are float64 (NaN missing), texts str (NaN missing), the channel str."""
+    """The columns of `_BASE` and one raw column `a:<code>` per wanted answer, in no
+    particular order (`_order` sorts by id). Numbers are float64 (NaN missing), texts str
+    (NaN missing), the channel str."""
     names = [*_BASE, *(_RAW + w.code for w in wanted)]
     text_columns = ["channel", *(_RAW + w.code for w in wanted if not w.numeric)]
     if scope.empty:
         return pd.DataFrame({n: pd.Series([], dtype="str" if n in text_columns else "float64") for n in names})
-    raw = _fetch_copy(wanted, scope, names, text_columns) if _use_copy() else _fetch_orm(wanted, scope, names)
+    return _fetch_copy(wanted, scope, names, text_columns) if _use_copy() else _fetch_orm(wanted, scope, names)
+
+
+def _order(raw: pd.DataFrame) -> np.ndarray | None:
+    """Positions that put the rows in response id order (None: they already are). Each
+    output column is taken in this order once, instead of copying the whole raw frame."""
     ids = raw["id"].to_numpy()
-    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
-        raw = raw.take(np.argsort(ids, kind="stable")).reset_index(drop=True)
-    return raw
+    if len(ids) < 2 or (ids[1:] > ids[:-1]).all():
+        return None
+    return np.argsort(ids, kind="stable")
+
+
+def _take(values, order: np.ndarray | None):
+    if order is None:
+        return values.reset_index(drop=True) if isinstance(values, pd.Series) else values
+    if isinstance(values, pd.Series):
+        return values.take(order).reset_index(drop=True)
+    return values[order]
 
 
 def _fetch_copy(wanted: Sequence[_Wanted], scope: _Scope, names: list[str], text_columns: list[str]) -> pd.DataFrame:
     from psycopg import sql
 
-    # jsonb_to_record reads each answers object once and types every wanted key (a key
-    # that is absent is NULL): faster than one ->> lookup per item.
-    record = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(w.code), sql.SQL("float8" if w.numeric else "text")) for w in wanted
-    )
+    # answers ->> 'code' gives the stored value as text ('4' for a number, the string itself
+    # for a text, NULL when absent). Measured on a million responses it costs the server
+    # less CPU than jsonb_to_record with typed columns, and it cannot fail on a value.
     columns = sql.SQL(", ").join(
         [
             *(sql.SQL("r.{}").format(sql.Identifier(name)) for name in _BASE if name != "sdg_safe"),
             sql.SQL("CASE WHEN r.sdg_safe THEN 1 WHEN NOT r.sdg_safe THEN 0 END"),
-            *(sql.SQL("a.{}").format(sql.Identifier(w.code)) for w in wanted),
+            *(sql.SQL("r.answers ->> {}").format(sql.Literal(w.code)) for w in wanted),
         ]
     )
     conditions = [sql.SQL("NOT r.is_void")]
@@ -188,9 +200,7 @@ def _fetch_copy(wanted: Sequence[_Wanted], scope: _Scope, names: list[str], text
     if scope.district_ids is not None:
         conditions.append(sql.SQL("r.district_id = ANY({})").format(sql.Literal(list(scope.district_ids))))
     # No ORDER BY: sorting wide rows on the server spills to disk; the ids are sorted here.
-    template = sql.SQL(
-        "COPY (SELECT {columns} FROM {response} r{lateral} WHERE {where}) TO STDOUT WITH (FORMAT csv)"
-    )
+    template = sql.SQL("COPY (SELECT {columns} FROM {response} r WHERE {where}) TO STDOUT WITH (FORMAT csv)")
 
     def query(part: int | None, parts: int):
         where = list(conditions)
@@ -199,24 +209,28 @@ def _fetch_copy(wanted: Sequence[_Wanted], scope: _Scope, names: list[str], text
         return template.format(
             columns=columns,
             response=sql.Identifier(Response._meta.db_table),
-            lateral=sql.SQL(" CROSS JOIN LATERAL jsonb_to_record(r.answers) AS a({})").format(record)
-            if wanted
-            else sql.SQL(""),
             where=sql.SQL(" AND ").join(where),
         )
 
     def parse(buffer: io.BytesIO) -> pd.DataFrame:
-        buffer.seek(0)
-        return pd.read_csv(
-            buffer,
-            header=None,
-            names=names,
+        def read(dtype):
+            buffer.seek(0)
             # Only an empty field is missing: a route called "NA" stays "NA".
-            keep_default_na=False,
-            na_values=[""],
-            dtype={name: "str" if name in text_columns else "float64" for name in names},
-            engine="c",
-        )
+            return pd.read_csv(buffer, header=None, names=names, keep_default_na=False, na_values=[""],
+                               dtype=dtype, engine="c")
+
+        numbers = {name: "str" if name in text_columns else "float64" for name in names}
+        try:
+            return read(numbers)
+        except ValueError:
+            # A stored answer that is not a number where one is expected (never written by
+            # clean_answers, but possible in old or imported data) counts as missing.
+            frame = read({name: "str" if name in text_columns or name.startswith(_RAW) else "float64"
+                          for name in names})
+            for name in names:
+                if name.startswith(_RAW) and name not in text_columns:
+                    frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+            return frame
 
     streams = max(1, int(getattr(settings, "REPORT_COPY_STREAMS", 2)))
     connection.ensure_connection()
@@ -412,8 +426,8 @@ def load_frame(
             _fetch(weighting, scope.without(detail_waves)),
         ]
         raw = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
-        ids = raw["id"].to_numpy()
-        raw = raw.take(np.argsort(ids, kind="stable")).reset_index(drop=True)
+        del parts
+    order = _order(raw)
     n = len(raw)
     checklist_ids = raw["checklist_id"].to_numpy(dtype="float64", na_value=np.nan)
     # Keep the items of the versions these rows were given in (a later version's new item
@@ -425,21 +439,22 @@ def load_frame(
         column = raw.get(_RAW + code)
         if column is None or code not in by_code:
             return np.full(n, np.nan)
-        return _per_version(column.to_numpy(dtype="float64"), checklist_ids, _tables(by_code[code], make))
+        return _take(_per_version(column.to_numpy(dtype="float64"), checklist_ids, _tables(by_code[code], make)),
+                     order)
 
     def category(code: str) -> pd.arrays.IntegerArray:
         return pd.array(pd.Series(mapped(code, _category_table), dtype="float64"), dtype="Int64")
 
     frame: dict[str, object] = {
-        "wave": _codes_of(raw["wave_id"], scope.wave_codes),
-        "district": _codes_of(raw["district_id"], scope.district_codes),
-        "channel": raw["channel"].reset_index(drop=True),
+        "wave": _codes_of(_take(raw["wave_id"], order), scope.wave_codes),
+        "district": _codes_of(_take(raw["district_id"], order), scope.district_codes),
+        "channel": _take(raw["channel"], order),
         AGE_ITEM: category(AGE_ITEM),
         SEX_ITEM: category(SEX_ITEM),
     }
     for score in SCORE_COLUMNS:
-        frame[score] = raw[score].to_numpy(dtype="float64")
-    frame["sdg_safe"] = raw["sdg_safe"].to_numpy(dtype="float64")
+        frame[score] = _take(raw[score].to_numpy(dtype="float64"), order)
+    frame["sdg_safe"] = _take(raw["sdg_safe"].to_numpy(dtype="float64"), order)
     for code in drivers:
         if code in in_use:
             frame[ITEM_COLUMN + code] = mapped(code, _score_table)
@@ -450,7 +465,7 @@ def load_frame(
     routes = raw.get(_RAW + BUS_ROUTE_ITEM)
     if routes is None:
         routes = pd.Series(np.full(n, np.nan), dtype="str")
-    frame[BUS_ROUTE_ITEM] = routes.astype("str").reset_index(drop=True)
+    frame[BUS_ROUTE_ITEM] = _take(routes.astype("str"), order)
     for code in index_items:
         if code not in in_use:
             continue
@@ -460,7 +475,7 @@ def load_frame(
             if by_code[stand_in][0][1].substitutes == code:
                 scores = np.where(np.isnan(scores), mapped(stand_in, _score_table), scores)
         frame[INDEX_ITEM_COLUMN + code] = scores
-    return pd.DataFrame(frame)
+    return pd.DataFrame(frame, copy=False)
 
 
 def _codes_of(ids: pd.Series, codes: dict[int, str]) -> pd.Series:
@@ -491,19 +506,20 @@ def load_answers(
     chosen = [code for code in by_code if codes is None or code in codes]
     numeric = {code for code in chosen if by_code[code][0][1].kind in ("likert", "single", "yes_no", "number")}
     raw = _fetch([_Wanted(code, code in numeric) for code in chosen], scope)
+    order = _order(raw)
     checklist_ids = raw["checklist_id"].to_numpy(dtype="float64")
     used = {int(pk) for pk in np.unique(checklist_ids[~np.isnan(checklist_ids)])}
     in_use = {code for pk in used for code in definitions[pk].by_code}
     frame: dict[str, object] = {
-        "wave": _codes_of(raw["wave_id"], scope.wave_codes),
-        "district": _codes_of(raw["district_id"], scope.district_codes),
-        "channel": raw["channel"].reset_index(drop=True),
+        "wave": _codes_of(_take(raw["wave_id"], order), scope.wave_codes),
+        "district": _codes_of(_take(raw["district_id"], order), scope.district_codes),
+        "channel": _take(raw["channel"], order),
     }
     for score in (*SCORE_COLUMNS, "sdg_safe"):
-        frame[score] = raw[score].to_numpy(dtype="float64")
+        frame[score] = _take(raw[score].to_numpy(dtype="float64"), order)
     kept = [code for code in chosen if code in in_use or not used]
     for code in kept:
-        column = raw[_RAW + code].reset_index(drop=True)
+        column = _take(raw[_RAW + code], order)
         if code in numeric and by_code[code][0][1].kind != "number":
             column = pd.array(column, dtype="Int64")
         frame[code] = column

@@ -37,8 +37,8 @@ from surveys.models import Wave
 
 from . import aggregation
 from .data import load_answers, population
-from .figures import REGION, as_wave, reporting_units, wave_results
-from .rendering import RenderedFile
+from .figures import REGION, as_wave, reporting_units
+from .rendering import RenderedFile, cached_wave_results
 
 FORMATS = ("microdata_csv", "microdata_xlsx", "microdata_sav", "tables_csv", "tables_xlsx")
 UNKNOWN_FORMAT = "Unknown export format {format!r}: use one of " + ", ".join(FORMATS) + "."
@@ -263,7 +263,7 @@ def aggregate_tables(*, scope: str | District, wave: Wave | str, language: str, 
     wave = as_wave(wave)
     code = _scope_code(scope)
     with override(language):
-        results = results or wave_results(wave)
+        results = results or cached_wave_results(wave)
         figures = results.figures
         suppressed = ngettext("fewer than %(n)d response", "fewer than %(n)d responses",
                               results.min_cell) % {"n": results.min_cell}

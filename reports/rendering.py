@@ -18,14 +18,15 @@ import json
 import logging
 import re
 import subprocess
+import threading
 import tomllib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, DecimalField, Max, Min, Sum
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
@@ -115,23 +116,34 @@ def _scope_code(scope) -> str:
 
 def input_fingerprint(*, scope: str | District, wave: Wave | str) -> str:
     """A hash of everything the report of `scope` for `wave` is computed from: the responses
-    of the waves up to it (count, ids, scores and answers; checklist versions), the
-    districts' populations and margins, the weighting and suppression settings and the
-    code version. Unchanged, the report would be the same, so a finished job can be reused.
+    of the waves up to it (count, ids, scores; checklist versions), the waves' names, the
+    districts (names, populations, margins, map tiles and boundaries), the weighting and
+    suppression settings and the code version. Unchanged, the report would be the same, so
+    a finished job can be reused.
 
     A district report is computed with the whole region (the same figures and suppression
     as the region report), so its input is the region's input and its code.
     """
     wave = as_wave(wave)
-    waves = list(Wave.objects.filter(starts_on__lte=wave.starts_on).order_by("starts_on").values_list("pk", "code"))
-    districts = list(
-        District.objects.order_by("code").values_list("code", "kind", "parent__code", "adult_population", "margins")
+    return hashlib.sha256(f"{_scope_code(scope)}|{_input_signature(wave)}".encode()).hexdigest()
+
+
+def _input_signature(wave: Wave) -> str:
+    """The scope-independent part of the fingerprint (also the key of the figures cache)."""
+    waves = list(
+        Wave.objects.filter(starts_on__lte=wave.starts_on).order_by("starts_on").values_list("pk", "code", "name")
     )
+    districts = [
+        (*row[:-1], hashlib.sha256(json.dumps(row[-1], sort_keys=True).encode()).hexdigest() if row[-1] else None)
+        for row in District.objects.order_by("code").values_list(
+            "code", "kind", "parent__code", "adult_population", "margins", "name_ru", "name_kk", "name_en",
+            "tile_row", "tile_col", "boundary",
+        )
+    ]
     payload = {
-        "scope": _scope_code(scope),
         "wave": wave.code,
-        "waves": [code for _, code in waves],
-        "responses": _responses_signature([pk for pk, _ in waves]),
+        "waves": [(code, name) for _, code, name in waves],
+        "responses": _responses_signature([pk for pk, _, _ in waves]),
         "districts": districts,
         "settings": settings_summary(),
         "code": code_version(),
@@ -139,35 +151,50 @@ def input_fingerprint(*, scope: str | District, wave: Wave | str) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# The figures of the last waves reported, by input signature: the nightly run makes the
+# region report and every district report in three languages from the same figures, and a
+# district report needs the whole region's. Only small dicts are kept (not the responses).
+_RESULTS: OrderedDict[str, WaveResults] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+_RESULTS_KEPT = 2
+
+
+def clear_results_cache() -> None:
+    with _RESULTS_LOCK:
+        _RESULTS.clear()
+
+
+def cached_wave_results(wave: Wave | str, *, progress: Callable[[int], None] | None = None) -> WaveResults:
+    """`figures.wave_results`, computed once per unchanged input in this process."""
+    wave = as_wave(wave)
+    key = _input_signature(wave)
+    with _RESULTS_LOCK:
+        if key in _RESULTS:
+            _RESULTS.move_to_end(key)
+            if progress:
+                progress(100)
+            return _RESULTS[key]
+    results = wave_results(wave, progress=progress)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = results
+        while len(_RESULTS) > _RESULTS_KEPT:
+            _RESULTS.popitem(last=False)
+    return results
+
+
 def _responses_signature(wave_ids: list[int]) -> dict[str, Any]:
-    """Count, id range and sums of the committed responses, and a checksum of their
-    answers, per wave. A new, voided or changed response changes it."""
-    rows = Response.objects.filter(wave_id__in=wave_ids, is_void=False)
+    """Count, id range and sums of the committed responses of the waves: one aggregate
+    query. A new response changes the count and the last id; voiding one changes the count
+    and the sum of ids. Answers are not read: a stored response is never edited (the admin
+    shows it read-only; corrections are new responses), and reading every answer would cost
+    seconds per million responses on each report request."""
     # Scores are summed as exact decimals: a float sum depends on the order of addition, which
-    # PostgreSQL's parallel aggregation varies from run to run (the fingerprint must not).
+    # PostgreSQL's parallel aggregation varies from run to run (the signature must not).
     exact = DecimalField(max_digits=40, decimal_places=12)
-    summary = rows.aggregate(
-        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"),
-        feeling=Sum(Cast("feeling", exact)), overall=Sum(Cast("overall", exact)),
-        checklists=Max("checklist_id"), oldest=Min("checklist_id"),
+    return Response.objects.filter(wave_id__in=wave_ids, is_void=False).aggregate(
+        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"), feeling=Sum(Cast("feeling", exact)),
+        overall=Sum(Cast("overall", exact)), checklist_min=Min("checklist_id"), checklist_max=Max("checklist_id"),
     )
-    versions = sorted(set(rows.values_list("checklist__version", flat=True).distinct()))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # hashtextextended(text, seed) is a stable 64-bit hash; summed as numeric it
-                # does not overflow and does not depend on row order.
-                f"SELECT coalesce(sum(hashtextextended(answers::text || channel || district_id::text, id)), 0)::text "
-                f"FROM {connection.ops.quote_name(Response._meta.db_table)} WHERE NOT is_void AND wave_id = ANY(%s)",
-                [wave_ids],
-            )
-            checksum = cursor.fetchone()[0]
-    else:
-        digest = hashlib.sha256()
-        for pk, answers, channel, district in rows.order_by("pk").values_list("pk", "answers", "channel", "district"):
-            digest.update(f"{pk}|{json.dumps(answers, sort_keys=True)}|{channel}|{district}\n".encode())
-        checksum = digest.hexdigest()
-    return {**summary, "versions": versions, "checksum": checksum}
 
 
 # ---------------------------------------------------------------------------
@@ -597,7 +624,7 @@ def report_context(
     progress = progress or (lambda percent: None)
     code = _scope_code(scope)
     with override(language):
-        results = wave_results(wave, progress=lambda p: progress(int(p * 0.4)))
+        results = cached_wave_results(wave, progress=lambda p: progress(int(p * 0.4)))
         if code != REGION and code not in results.districts:
             raise ValueError(UNKNOWN_SCOPE.format(scope=code))
         return _context(results, code, language, progress)

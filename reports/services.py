@@ -16,8 +16,6 @@ notices at its next progress write and stops without touching the job again.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import socket
@@ -32,14 +30,13 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, connections, transaction
-from django.db.models import Count, Max, Sum
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import District
 from surveys import roles
-from surveys.models import Response, Wave
+from surveys.models import Wave
 
 from .models import EXPORT_FORMATS, REPORT_FORMATS, DownloadLog, Format, ReportFile, ReportJob, canonical_formats
 
@@ -92,33 +89,9 @@ def render_report(*, scope, wave, language, formats, progress=None):
 
 
 def input_fingerprint(*, scope, wave) -> str:
-    """rendering.input_fingerprint, remembered for REPORT_FINGERPRINT_MEMO_SECONDS.
-
-    The fingerprint hashes every answer (about 9 s at a million responses), and each request
-    and each aggregates call needs it. The memo is keyed by a cheap marker of the responses
-    (count, last id and id sum of each wave up to this one: under a second at a million) and
-    by the code version and settings, so a new or voided response is seen at once; only an
-    answer edited in place (no screen does that) would wait for the memo to expire.
-    """
     from . import rendering
 
-    seconds = settings.REPORT_FINGERPRINT_MEMO_SECONDS
-    if seconds <= 0:
-        return rendering.input_fingerprint(scope=scope, wave=wave)
-    marker = list(
-        Response.objects.filter(wave__starts_on__lte=wave.starts_on, is_void=False)
-        .values("wave")
-        .annotate(n=Count("pk"), last=Max("pk"), ids=Sum("pk"))
-        .order_by("wave")
-    )
-    scope_code = scope if scope == REGION else scope.code
-    payload = [scope_code, wave.pk, marker, rendering.code_version(), rendering.settings_summary()]
-    key = "reports:fingerprint:" + hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
-    fingerprint = cache.get(key)
-    if fingerprint is None:
-        fingerprint = rendering.input_fingerprint(scope=scope, wave=wave)
-        cache.set(key, fingerprint, seconds)
-    return fingerprint
+    return rendering.input_fingerprint(scope=scope, wave=wave)
 
 
 def render_exports(*, scope, wave, language, formats, progress=None):

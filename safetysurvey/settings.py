@@ -291,9 +291,6 @@ REPORT_STALE_MINUTES = envfloat("REPORT_STALE_MINUTES", 30)
 REPORT_MAX_ATTEMPTS = envint("REPORT_MAX_ATTEMPTS", 3)
 # A running job writes its progress (and heartbeat) at most this often.
 REPORT_PROGRESS_SECONDS = envfloat("REPORT_PROGRESS_SECONDS", 1.0)
-# The input fingerprint (a hash of every answer) is remembered this long while no response
-# is added or voided (0: compute it every time).
-REPORT_FINGERPRINT_MEMO_SECONDS = envint("REPORT_FINGERPRINT_MEMO_SECONDS", 600)
 # What the nightly regeneration (REPORTS_NIGHTLY_CRON above) produces for the open wave.
 REPORTS_NIGHTLY_LANGUAGES = envlist("REPORTS_NIGHTLY_LANGUAGES", "ru,kk")
 REPORTS_NIGHTLY_FORMATS = envlist("REPORTS_NIGHTLY_FORMATS", "html,pdf")

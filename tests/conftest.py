@@ -256,3 +256,13 @@ def report_data(checklist, definition, districts, wave):
     from tests.reports.seeding import seed_report_data
 
     return seed_report_data(checklist=checklist, definition=definition, districts=districts, wave=wave)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_report_figures():
+    # Test databases repeat ids, so figures cached by one test must not serve another.
+    from reports.rendering import clear_results_cache
+
+    clear_results_cache()
+    yield
+    clear_results_cache()

@@ -205,3 +205,16 @@ def test_parallel_copy_streams_read_one_snapshot_and_give_the_orm_frame(checklis
     monkeypatch.setattr(data, "_use_copy", lambda: False)
     pd.testing.assert_frame_equal(streamed, data.load_frame())
     assert len(streamed) == 25
+
+
+@pytest.mark.postgres
+def test_a_stored_answer_that_is_not_a_number_counts_as_missing_on_both_paths(two_waves, monkeypatch):
+    """clean_answers never stores one, but old or imported data might."""
+    response = Response.objects.filter(wave__code="2020").order_by("pk").first()
+    Response.objects.filter(pk=response.pk).update(answers={**response.answers, "env_lighting": "bright"})
+    copied = data.load_frame()
+    monkeypatch.setattr(data, "_use_copy", lambda: False)
+    pd.testing.assert_frame_equal(copied, data.load_frame())
+    position = list(Response.objects.filter(is_void=False).order_by("pk").values_list("pk", flat=True)).index(
+        response.pk)
+    assert pd.isna(copied["item:env_lighting"].iloc[position])

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from kombu.exceptions import OperationalError as BrokerDown
 
-from reports import rendering, services, tasks
+from reports import services, tasks
 from reports.models import ReportJob
 from surveys.models import Response
 from tests.reports.seeding import seed_responses
@@ -169,25 +169,6 @@ def test_without_a_broker_the_job_can_run_in_a_thread_so_the_request_returns_at_
     while ReportJob.objects.get(pk=job.pk).status != "done" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert ReportJob.objects.get(pk=job.pk).status == "done"
-
-
-def test_the_fingerprint_is_computed_once_while_no_response_arrives_or_is_voided(
-    analyst, responses, wave, sent, monkeypatch, definition, checklist, district_a
-):
-    calls = []
-    real = rendering.input_fingerprint
-    monkeypatch.setattr(rendering, "input_fingerprint", lambda **kw: calls.append(kw) or real(**kw))
-    first, _ = request(analyst, "region", wave)
-    again, reused = request(analyst, "region", wave)
-    assert len(calls) == 1 and reused
-    seed_responses(definition=definition, checklist=checklist, wave=wave, district=district_a, count=1,
-                   safety=0.5, seed=98)
-    newer, reused = request(analyst, "region", wave)
-    assert len(calls) == 2 and not reused
-    Response.objects.filter(pk=Response.objects.order_by("-pk").first().pk).update(is_void=True)
-    voided, reused = request(analyst, "region", wave)
-    # Back to the same responses: the same fingerprint, the first job again, nothing recomputed.
-    assert (voided.pk, reused, len(calls)) == (first.pk, True, 2)
 
 
 def test_a_coordinator_is_not_handed_an_analysts_job_that_also_made_exports(

@@ -1,0 +1,65 @@
+"""reports.rendering.input_fingerprint and the figures computed once per unchanged input."""
+
+import json
+
+from django.core.management import call_command
+
+from reports import figures, rendering
+from reports.rendering import input_fingerprint, render_report
+from surveys.models import Response
+from surveys.services import response_submit
+from tests.reports.seeding import answers_with, boundaries_geojson
+
+
+def test_it_is_stable_while_nothing_changes_and_differs_by_scope(report_data):
+    first = input_fingerprint(scope="region", wave="2020")
+    assert first == input_fingerprint(scope="region", wave=report_data["wave"])
+    assert first != input_fingerprint(scope="KRG-KZB", wave="2020")
+    assert first != input_fingerprint(scope="region", wave="2019")
+
+
+def test_a_new_response_changes_it(report_data, districts, definition):
+    before = input_fingerprint(scope="KRG-TEM", wave="2020")
+    response_submit(district=districts["KRG-SAR"], language="ru", answers=answers_with(definition))
+    assert input_fingerprint(scope="KRG-TEM", wave="2020") != before
+
+
+def test_voiding_a_response_changes_it(report_data):
+    before = input_fingerprint(scope="region", wave="2020")
+    Response.objects.filter(pk=Response.objects.filter(wave__code="2020").first().pk).update(is_void=True)
+    assert input_fingerprint(scope="region", wave="2020") != before
+
+
+def test_an_earlier_wave_is_part_of_the_input(report_data):
+    """The trend and the change read the earlier waves."""
+    before = input_fingerprint(scope="region", wave="2020")
+    Response.objects.filter(pk=Response.objects.filter(wave__code="2019").first().pk).update(is_void=True)
+    assert input_fingerprint(scope="region", wave="2020") != before
+
+
+def test_settings_populations_and_boundaries_are_part_of_the_input(report_data, districts, settings, tmp_path):
+    before = input_fingerprint(scope="region", wave="2020")
+    settings.REPORT_MIN_CELL = 15
+    assert input_fingerprint(scope="region", wave="2020") != before
+    settings.REPORT_MIN_CELL = 10
+    assert input_fingerprint(scope="region", wave="2020") == before
+    districts["KRG-KZB"].adult_population += 1
+    districts["KRG-KZB"].save()
+    changed = input_fingerprint(scope="region", wave="2020")
+    assert changed != before
+    path = tmp_path / "b.geojson"
+    path.write_text(json.dumps(boundaries_geojson(districts)))
+    call_command("load_boundaries", str(path))
+    assert input_fingerprint(scope="region", wave="2020") != changed
+
+
+def test_the_figures_are_computed_once_for_an_unchanged_input(report_data, districts, definition, monkeypatch):
+    calls = []
+    real = figures.wave_results
+    monkeypatch.setattr(rendering, "wave_results", lambda *a, **k: calls.append(1) or real(*a, **k))
+    render_report(scope="region", wave="2020", language="ru", formats=["html"])
+    render_report(scope="KRG-KZB", wave="2020", language="kk", formats=["html"])
+    assert len(calls) == 1
+    response_submit(district=districts["KRG-TEM"], language="ru", answers=answers_with(definition))
+    render_report(scope="KRG-KZB", wave="2020", language="en", formats=["html"])
+    assert len(calls) == 2
