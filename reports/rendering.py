@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, DecimalField, Max, Min, Sum
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -184,16 +185,17 @@ def cached_wave_results(wave: Wave | str, *, progress: Callable[[int], None] | N
 def _responses_signature(wave_ids: list[int]) -> dict[str, Any]:
     """Count, id range and sums of the committed responses of the waves: one aggregate
     query. A new response changes the count and the last id; voiding one changes the count
-    and the sum of ids. Answers are not read: a stored response is never edited (the admin
-    shows it read-only; corrections are new responses), and reading every answer would cost
-    seconds per million responses on each report request."""
-    # Integers only: a sum of floats changes in its last digits with the order PostgreSQL's
-    # parallel workers add them, and the fingerprint must not.
+    and the sum of ids. Answers themselves are not read (that would cost seconds per million
+    responses on each report request); a correction shows in the sums of the scores."""
+    # Scores are summed as exact decimals: a float sum depends on the order of addition, which
+    # PostgreSQL's parallel aggregation varies from run to run (the signature must not). They
+    # catch a coordinator's correction of a committed paper sheet, which changes its scores.
+    exact = DecimalField(max_digits=40, decimal_places=12)
     summary = Response.objects.filter(wave_id__in=wave_ids, is_void=False).aggregate(
-        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"),
-        checklist_min=Min("checklist_id"), checklist_max=Max("checklist_id"),
+        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"), feeling=Sum(Cast("feeling", exact)),
+        overall=Sum(Cast("overall", exact)), checklist_min=Min("checklist_id"), checklist_max=Max("checklist_id"),
     )
-    return {key: None if value is None else int(value) for key, value in summary.items()}
+    return {key: None if value is None else str(value) for key, value in summary.items()}
 
 
 # ---------------------------------------------------------------------------

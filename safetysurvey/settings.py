@@ -41,6 +41,16 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
@@ -174,8 +184,12 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+# Report and export files: outside MEDIA_ROOT and never given a URL; the reports app serves
+# them through a view that checks permission and logs the download (docs/reports.md).
+REPORTS_ROOT = Path(envstr("REPORTS_ROOT", str(BASE_DIR / "private" / "reports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": REPORTS_ROOT}},
     "staticfiles": {
         # Tests render templates without running collectstatic, so no manifest exists.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -234,7 +248,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task unacknowledged this long is handed to another worker (Redis transport).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # Lets several deployments (or test runs) share one Redis database without seeing
+    # each other's queues and unacknowledged messages.
+    "global_keyprefix": envstr("CELERY_BROKER_KEY_PREFIX", ""),
+}
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": envstr("CELERY_REPORTS_QUEUE", "celery")}}
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -266,7 +285,18 @@ SURVEY_RATE_LIMIT = envint("SURVEY_RATE_LIMIT", 20)  # submissions per client ad
 # 0 trusts REMOTE_ADDR only; the rate limit would then count every resident behind a proxy as one.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 REPORT_MIN_CELL = envint("REPORT_MIN_CELL", 10)  # METHOD.md §4.8
-REPORT_STALE_MINUTES = envint("REPORT_STALE_MINUTES", 30)
+# Report jobs (docs/reports.md): a running job whose heartbeat is older than this is taken
+# over by another worker or re-queued by the sweeper; after REPORT_MAX_ATTEMPTS starts it fails.
+REPORT_STALE_MINUTES = envfloat("REPORT_STALE_MINUTES", 30)
+REPORT_MAX_ATTEMPTS = envint("REPORT_MAX_ATTEMPTS", 3)
+# A running job writes its progress (and heartbeat) at most this often.
+REPORT_PROGRESS_SECONDS = envfloat("REPORT_PROGRESS_SECONDS", 1.0)
+# What the nightly regeneration (REPORTS_NIGHTLY_CRON above) produces for the open wave.
+REPORTS_NIGHTLY_LANGUAGES = envlist("REPORTS_NIGHTLY_LANGUAGES", "ru,kk")
+REPORTS_NIGHTLY_FORMATS = envlist("REPORTS_NIGHTLY_FORMATS", "html,pdf")
+# Without a broker (`make run`), report jobs run in a background thread of the web process,
+# so the request returns at once and the progress bar moves; tests run them inline instead.
+REPORTS_RUN_IN_THREAD = envbool("REPORTS_RUN_IN_THREAD", not CELERY_BROKER_URL and not TESTING)
 # Parallel COPY streams when reports read responses from PostgreSQL (one per core helps).
 REPORT_COPY_STREAMS = envint("REPORT_COPY_STREAMS", 2)
 

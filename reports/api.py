@@ -1,0 +1,251 @@
+"""The reports API: request a report, follow its job, download its files, read the figures.
+
+Thin (STYLE.md rule 1): serializers parse, one service acts. Session or token auth;
+analysts see everything, coordinators their districts, everyone else gets 403.
+"""
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from checklist.models import District
+from surveys.models import Wave
+
+from . import services
+from .models import DownloadLog, Format, ReportFile, ReportJob
+
+UNKNOWN_SCOPE = _('Give "region" or the code of a district, e.g. KRG-KZB.')
+UNKNOWN_WAVE = _("There is no wave with this code.")
+UNKNOWN_DISTRICT = _("There is no district with this code.")
+NO_OPEN_WAVE = _("Give a wave: no wave is open.")
+FORBIDDEN_REQUEST = _("Not your district; or the region or exports, which need the analyst role.")
+
+
+class IsReportsUser(BasePermission):
+    message = services.NOT_A_REPORTS_USER
+
+    def has_permission(self, request, view):
+        return services.can_use_reports(request.user)
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    scope = serializers.CharField(help_text=_('"region" or a district code such as KRG-KZB.'))
+    wave = serializers.SlugRelatedField(
+        slug_field="code", queryset=Wave.objects.all(), error_messages={"does_not_exist": UNKNOWN_WAVE}
+    )
+    language = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES])
+    formats = serializers.ListField(child=serializers.ChoiceField(choices=Format.values), allow_empty=False)
+
+    def validate_scope(self, value):
+        if value == services.REGION:
+            return value
+        district = District.objects.filter(code=value).first()
+        if district is None:
+            raise serializers.ValidationError(UNKNOWN_SCOPE)
+        return district
+
+
+class ReportFileSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Download link (the download is logged)."))
+
+    class Meta:
+        model = ReportFile
+        fields = ["id", "format", "filename", "mimetype", "size", "url"]
+
+    def get_url(self, file) -> str:
+        path = reverse("reports-api:file", args=[file.job_id, file.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ReportJobSerializer(serializers.ModelSerializer):
+    scope = serializers.CharField(source="scope_code", help_text=_('"region" or the district code.'))
+    wave = serializers.CharField(source="wave.code")
+    formats = serializers.ListField(source="format_list", child=serializers.CharField())
+    requested_by = serializers.SerializerMethodField()
+    files = ReportFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReportJob
+        fields = [
+            "id", "scope", "wave", "language", "formats", "status", "progress", "error", "attempts",
+            "fingerprint", "requested_by", "created_at", "started_at", "finished_at", "files",
+        ]
+
+    def get_requested_by(self, job) -> str | None:
+        return job.requested_by.get_username() if job.requested_by else None
+
+
+class ReportJobCreate(APIView):
+    permission_classes = [IsReportsUser]
+
+    @extend_schema(
+        operation_id="reports_create",
+        request=ReportRequestSerializer,
+        responses={
+            202: OpenApiResponse(ReportJobSerializer, description=_("Queued (or already being made).")),
+            200: OpenApiResponse(ReportJobSerializer, description=_("Unchanged input: the finished job.")),
+            400: OpenApiResponse(description=_("Field errors.")),
+            403: OpenApiResponse(description=FORBIDDEN_REQUEST),
+        },
+        summary=_("Request a report or an export"),
+    )
+    def post(self, request):
+        serializer = ReportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            job, reused = services.report_request(user=request.user, **serializer.validated_data)
+        except services.ReportRefused as refused:
+            return Response(refused.errors, status=status.HTTP_400_BAD_REQUEST)
+        job = ReportJob.objects.select_related("district", "wave", "requested_by").prefetch_related("files").get(
+            pk=job.pk
+        )
+        code = status.HTTP_200_OK if reused and job.status == ReportJob.Status.DONE else status.HTTP_202_ACCEPTED
+        return Response(ReportJobSerializer(job, context={"request": request}).data, status=code)
+
+
+class ReportJobDetail(APIView):
+    permission_classes = [IsReportsUser]
+
+    @extend_schema(
+        operation_id="reports_retrieve",
+        responses={200: ReportJobSerializer, 404: OpenApiResponse(description=_("No such job in your districts."))},
+        summary=_("A report job: status, progress and file links"),
+    )
+    def get(self, request, job_id: int):
+        job = get_object_or_404(services.jobs_visible_to(request.user).prefetch_related("files"), pk=job_id)
+        return Response(ReportJobSerializer(job, context={"request": request}).data)
+
+
+class ReportFileDownload(APIView):
+    permission_classes = [IsReportsUser]
+
+    @extend_schema(
+        operation_id="reports_file_download",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file.")),
+            404: OpenApiResponse(description=_("No such file in your districts.")),
+        },
+        summary=_("Download a report file (logged)"),
+    )
+    def get(self, request, job_id: int, file_id: int):
+        file = get_object_or_404(
+            ReportFile.objects.select_related("job__district", "job__wave"), pk=file_id, job_id=job_id
+        )
+        if not services.can_see_scope(request.user, file.job.district):
+            raise Http404
+        try:
+            handle = services.report_file_download(user=request.user, file=file, channel=DownloadLog.Channel.API)
+        except FileNotFoundError as missing:
+            raise Http404(str(missing)) from None
+        return FileResponse(handle, as_attachment=True, filename=file.filename, content_type=file.mimetype)
+
+
+# --- Aggregates --------------------------------------------------------------------------
+
+
+class EstimateSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text=_("0–100 for scores, 0–1 for shares."))
+    se = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True, help_text=_("Lower end of the 95 per cent confidence interval."))
+    high = serializers.FloatField(allow_null=True, help_text=_("Upper end of the 95 per cent confidence interval."))
+    n = serializers.IntegerField(allow_null=True)
+    n_eff = serializers.FloatField(allow_null=True)
+    deff = serializers.FloatField(allow_null=True)
+    suppressed = serializers.BooleanField(help_text=_("Fewer than REPORT_MIN_CELL responses: no numbers."))
+
+
+class ChangeSerializer(serializers.Serializer):
+    diff = serializers.FloatField(allow_null=True)
+    se = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    significant = serializers.BooleanField(allow_null=True)
+    suppressed = serializers.BooleanField()
+
+
+class ChangesSerializer(serializers.Serializer):
+    index = ChangeSerializer(allow_null=True)
+    sdg = ChangeSerializer(allow_null=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    n_eff = serializers.FloatField(allow_null=True)
+    deff = serializers.FloatField(allow_null=True)
+    index = EstimateSerializer(help_text=_("Perceived-safety index (METHOD.md §3.2), mean 0–100."))
+    environment = EstimateSerializer()
+    police = EstimateSerializer()
+    overall = EstimateSerializer()
+    sdg = EstimateSerializer(help_text=_("SDG 16.1.4: share feeling safe walking alone after dark."))
+    change = ChangesSerializer(allow_null=True, required=False, help_text=_("Since the previous wave."))
+
+
+class UnitSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    n = serializers.IntegerField(allow_null=True)
+    suppressed = serializers.BooleanField()
+    weighted = FiguresSerializer()
+    unweighted = FiguresSerializer()
+
+
+class AggregatesSerializer(serializers.Serializer):
+    wave = serializers.CharField()
+    previous_wave = serializers.CharField(allow_null=True)
+    min_cell = serializers.IntegerField()
+    fingerprint = serializers.CharField()
+    weighting = serializers.CharField()
+    region = UnitSerializer(allow_null=True, help_text=_("The whole region (analysts, without ?district=)."))
+    districts = UnitSerializer(many=True)
+
+
+class AggregatesQuerySerializer(serializers.Serializer):
+    wave = serializers.SlugRelatedField(
+        slug_field="code", queryset=Wave.objects.all(), required=False,
+        error_messages={"does_not_exist": UNKNOWN_WAVE},
+    )
+    district = serializers.SlugRelatedField(
+        slug_field="code", queryset=District.objects.all(), required=False,
+        error_messages={"does_not_exist": UNKNOWN_DISTRICT},
+    )
+
+    def validate(self, data):
+        if "wave" not in data:
+            current = Wave.current()
+            if current is None:
+                raise serializers.ValidationError({"wave": [NO_OPEN_WAVE]})
+            data["wave"] = current
+        return data
+
+
+class Aggregates(APIView):
+    permission_classes = [IsReportsUser]
+
+    @extend_schema(
+        operation_id="aggregates_retrieve",
+        parameters=[
+            OpenApiParameter("wave", str, description=_("Wave code; the open wave when left out.")),
+            OpenApiParameter("district", str, description=_("District code; all your districts when left out.")),
+        ],
+        responses={
+            200: AggregatesSerializer,
+            400: OpenApiResponse(description=_("Unknown wave or district.")),
+            403: OpenApiResponse(description=_("Not your district.")),
+        },
+        summary=_("The figures of a wave by district, small cells suppressed"),
+    )
+    def get(self, request):
+        query = AggregatesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        figures = services.aggregates_for(
+            user=request.user, wave=query.validated_data["wave"], district=query.validated_data.get("district")
+        )
+        return Response(figures)

@@ -1,0 +1,706 @@
+"""Report jobs: request, generate, sweep, regenerate, download; and the aggregate figures.
+
+The views, the API and the Celery tasks call these functions and nothing else (STYLE.md
+rules 1, 2, 4). The content of a report comes from `reports.rendering` and the exports
+from `reports.exports`; this module only runs them for a job and keeps the job's row true:
+
+    queued --claim--> running --files stored--> done
+                        |  \\--error--> failed
+                        \\--silent > REPORT_STALE_MINUTES--> queued again (or failed after
+                                                            REPORT_MAX_ATTEMPTS starts)
+
+A job is claimed with a row lock and its `attempts` number acts as a fence: a worker that
+lost its job (because it was too slow to show signs of life and another worker took over)
+notices at its next progress write and stops without touching the job again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import InterfaceError, OperationalError, connections, transaction
+from django.utils import timezone, translation
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
+
+from checklist.models import District
+from surveys import roles
+from surveys.models import Wave
+
+from .models import EXPORT_FORMATS, REPORT_FORMATS, DownloadLog, Format, ReportFile, ReportJob, canonical_formats
+
+logger = logging.getLogger(__name__)
+
+REGION = ReportJob.Scope.REGION.value
+
+NOT_A_REPORTS_USER = _("Reports are for the working group: analysts and coordinators.")
+REGION_FOR_ANALYSTS = _("Only analysts can request the report of the whole region.")
+DISTRICT_NOT_YOURS = _("You can only see reports of your own districts.")
+EXPORTS_FOR_ANALYSTS = _("Only analysts can export microdata and aggregate tables.")
+NO_FORMATS = _("Choose at least one format.")
+UNKNOWN_FORMAT = _("Unknown format: %(format)s.")
+UNKNOWN_LANGUAGE = _("Choose Russian, Kazakh or English.")
+DISTRICT_TAKES_NO_RESPONSES = _("Choose a district or city that residents answer for.")
+JOB_FAILED = _("The report could not be produced: %(error)s")
+JOB_GAVE_UP = _("The report was started %(attempts)d times and each time its worker stopped responding.")
+FILE_MISSING = _("This file is no longer stored. Request the report again.")
+
+# Errors worth another try later: the database or the broker was briefly unreachable.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+MIMETYPE_FORMATS = {"text/html": Format.HTML, "application/pdf": Format.PDF}
+
+
+class ReportRefused(Exception):
+    """The request is not valid; `errors` maps field names to messages (like ResponseRejected)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(errors)
+
+
+class JobLost(Exception):
+    """This worker no longer owns the job (another worker took it over)."""
+
+
+# ---------------------------------------------------------------------------
+# The content: thin, late-bound calls into rendering and exports. They import the
+# rendering stack (matplotlib, WeasyPrint) only when first used, so the web process
+# that only queues jobs does not load it; tests replace them with monkeypatch.
+# ---------------------------------------------------------------------------
+
+
+def render_report(*, scope, wave, language, formats, progress=None):
+    from . import rendering
+
+    return rendering.render_report(scope=scope, wave=wave, language=language, formats=formats, progress=progress)
+
+
+def input_fingerprint(*, scope, wave) -> str:
+    from . import rendering
+
+    return rendering.input_fingerprint(scope=scope, wave=wave)
+
+
+def render_exports(*, scope, wave, language, formats, progress=None):
+    """[(format, RenderedFile)] for the export formats asked for."""
+    from . import exports
+
+    return exports.render_exports(scope=scope, wave=wave, language=language, formats=formats, progress=progress)
+
+
+# ---------------------------------------------------------------------------
+# Who may see what
+# ---------------------------------------------------------------------------
+
+
+def is_analyst(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or roles.has_role(user, roles.ANALYST))
+
+
+def can_use_reports(user) -> bool:
+    """Analysts, coordinators and admins; not volunteers, not residents."""
+    return is_analyst(user) or roles.has_role(user, roles.COORDINATOR)
+
+
+def districts_visible_to(user):
+    """The districts whose reports `user` may request and download."""
+    if is_analyst(user):
+        return District.objects.all()
+    if roles.has_role(user, roles.COORDINATOR):
+        return District.objects.filter(assignments__user=user)
+    return District.objects.none()
+
+
+def can_see_scope(user, district: District | None) -> bool:
+    if is_analyst(user):
+        return True
+    if district is None or not roles.has_role(user, roles.COORDINATOR):
+        return False
+    return districts_visible_to(user).filter(pk=district.pk).exists()
+
+
+def jobs_visible_to(user):
+    """Report jobs `user` may see: all for analysts, their districts' for coordinators."""
+    jobs = ReportJob.objects.select_related("district", "wave", "requested_by")
+    if is_analyst(user):
+        return jobs
+    if roles.has_role(user, roles.COORDINATOR):
+        jobs = jobs.filter(district__in=districts_visible_to(user))
+        for export in EXPORT_FORMATS:  # exports are the analysts'
+            jobs = jobs.exclude(formats__contains=export.value)
+        return jobs
+    return jobs.none()
+
+
+def _check_access(user, district: District | None, formats: Iterable[str] = ()) -> None:
+    if not can_use_reports(user):
+        raise PermissionDenied(NOT_A_REPORTS_USER)
+    if district is None and not is_analyst(user):
+        raise PermissionDenied(REGION_FOR_ANALYSTS)
+    if not can_see_scope(user, district):
+        raise PermissionDenied(DISTRICT_NOT_YOURS)
+    if any(f in EXPORT_FORMATS for f in formats) and not is_analyst(user):
+        raise PermissionDenied(EXPORTS_FOR_ANALYSTS)
+
+
+# ---------------------------------------------------------------------------
+# Requesting
+# ---------------------------------------------------------------------------
+
+
+def _district_of(scope: District | str) -> District | None:
+    return None if scope == REGION else scope
+
+
+def _clean_request(*, district: District | None, language: str, formats: Iterable[str]) -> str:
+    errors: dict[str, list[str]] = {}
+    formats = list(formats)
+    unknown = [f for f in formats if f not in Format.values]
+    if unknown:
+        errors["formats"] = [str(UNKNOWN_FORMAT % {"format": ", ".join(map(str, unknown))})]
+    elif not formats:
+        errors["formats"] = [str(NO_FORMATS)]
+    if language not in LANGUAGE_CODES:
+        errors["language"] = [str(UNKNOWN_LANGUAGE)]
+    if district is not None and not district.takes_responses:
+        errors["scope"] = [str(DISTRICT_TAKES_NO_RESPONSES)]
+    if errors:
+        raise ReportRefused(errors)
+    return canonical_formats(formats)
+
+
+def report_request(
+    *, user, scope: District | str, wave: Wave, language: str, formats: Iterable[str]
+) -> tuple[ReportJob, bool]:
+    """Ask for the report (or export) of `scope` ("region" or a District) for `wave`.
+
+    Returns (job, reused). When a job for the same input (fingerprint), language and at
+    least these formats is finished, queued or running, that job is returned and nothing
+    is computed again. Otherwise a queued job is created and its task sent once the
+    transaction commits. Raises PermissionDenied (analysts: everything; coordinators:
+    reports of their districts; the region report and exports are for analysts) or
+    ReportRefused with field errors.
+    """
+    formats = list(formats)
+    district = _district_of(scope)
+    _check_access(user, district, formats)
+    canonical = _clean_request(district=district, language=language, formats=formats)
+    fingerprint = input_fingerprint(scope=scope, wave=wave)
+    return _job_for(
+        district=district, wave=wave, language=language, formats=canonical, fingerprint=fingerprint, requested_by=user
+    )
+
+
+@transaction.atomic
+def _job_for(
+    *, district: District | None, wave: Wave, language: str, formats: str, fingerprint: str, requested_by
+) -> tuple[ReportJob, bool]:
+    wanted = set(formats.split(","))
+    # A job that also made exports is only handed to someone who may see exports.
+    may_export = requested_by is None or is_analyst(requested_by)
+    candidates = (
+        ReportJob.objects.filter(
+            fingerprint=fingerprint,
+            language=language,
+            status__in=[ReportJob.Status.DONE, ReportJob.Status.RUNNING, ReportJob.Status.QUEUED],
+            wave=wave,
+            district=district,
+        )
+        .select_related("district", "wave")
+        .order_by("-created_at", "-pk")
+    )
+    for job in candidates:
+        made = set(job.format_list)
+        if wanted <= made and (may_export or not made & set(EXPORT_FORMATS)):
+            return job, True
+    job = ReportJob(
+        scope=ReportJob.Scope.REGION if district is None else ReportJob.Scope.DISTRICT,
+        district=district,
+        wave=wave,
+        language=language,
+        formats=formats,
+        fingerprint=fingerprint,
+        requested_by=requested_by,
+    )
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job, False
+
+
+def _enqueue(job_id: int) -> None:
+    """Send the job's task. A broker outage must not fail the request that queued the job:
+    the job stays queued and the sweeper sends it again (docs/reports.md). Without a broker
+    and with REPORTS_RUN_IN_THREAD (development), the job runs in a thread of this process."""
+    from .tasks import generate_report
+
+    if settings.REPORTS_RUN_IN_THREAD:
+        threading.Thread(target=_generate_in_thread, args=(job_id,), name=f"report-job-{job_id}", daemon=True).start()
+        return
+    try:
+        generate_report.delay(job_id)
+    except Exception:  # kombu raises several unrelated types when Redis is down
+        logger.warning("Could not send report job %s to the broker; the sweeper will retry", job_id, exc_info=True)
+
+
+def _generate_in_thread(job_id: int) -> None:
+    try:
+        report_generate(job_id=job_id)
+    except Exception:
+        logger.exception("Report job %s failed in its thread", job_id)
+        report_fail(job_id=job_id, error="see the server log")
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def report_regenerate_current_wave() -> list[tuple[ReportJob, bool]]:
+    """The nightly run: the region and every district of the open wave, in each language of
+    settings.REPORTS_NIGHTLY_LANGUAGES and with REPORTS_NIGHTLY_FORMATS. Unchanged input
+    reuses the finished job, so a quiet night costs a few queries. It also computes the
+    figures of GET /api/v1/aggregates/ for the wave, so the morning's first call is quick."""
+    wave = Wave.current()
+    if wave is None:
+        return []
+    formats = canonical_formats(settings.REPORTS_NIGHTLY_FORMATS)
+    districts = [d for d in District.objects.prefetch_related("children") if district_takes_responses(d)]
+    results = []
+    for district in [None, *districts]:
+        fingerprint = input_fingerprint(scope=district or REGION, wave=wave)
+        for language in settings.REPORTS_NIGHTLY_LANGUAGES:
+            results.append(
+                _job_for(
+                    district=district,
+                    wave=wave,
+                    language=language,
+                    formats=formats,
+                    fingerprint=fingerprint,
+                    requested_by=None,
+                )
+            )
+    _wave_aggregates(wave)
+    return results
+
+
+def district_takes_responses(district: District) -> bool:
+    # District.takes_responses without a query per district (children are prefetched).
+    if district.kind == District.Kind.CITY:
+        return not district.children.all()
+    return district.kind in (District.Kind.DISTRICT, District.Kind.CITY_DISTRICT)
+
+
+# ---------------------------------------------------------------------------
+# Generating
+# ---------------------------------------------------------------------------
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(minutes=settings.REPORT_STALE_MINUTES)
+
+
+def _in_language(job: ReportJob, message, **params) -> str:
+    """A message constant in the job's language (the requester chose it), for its error."""
+    with translation.override(job.language):
+        return str(message) % params
+
+
+CLAIM_FIELDS = ("status", "attempts", "progress", "error", "started_at", "heartbeat_at", "finished_at", "worker")
+
+
+def this_worker() -> str:
+    """"host:pid" of this process, recorded on the jobs it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _worker_is_gone(worker: str) -> bool:
+    """True when `worker` ran on this host and its process no longer exists (e.g. the
+    kernel killed a Celery pool process that ran out of memory; Celery then hands its
+    message straight back, long before the heartbeat looks stale)."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
+
+
+def _job_claim(job_id: int) -> ReportJob | None:
+    """Mark the job running for this worker; None when there is nothing to do: it is done,
+    failed, gone, or running elsewhere with a recent heartbeat and a live worker."""
+    with transaction.atomic():
+        job = (
+            ReportJob.objects.select_for_update(of=("self",))
+            .select_related("district", "wave")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None:
+            logger.warning("Report job %s does not exist", job_id)
+            return None
+        now = timezone.now()
+        silent = (job.heartbeat_at or job.started_at or now) < _stale_before(now)
+        if job.status == ReportJob.Status.RUNNING and (silent or _worker_is_gone(job.worker)):
+            # Its worker died (or hung): a redelivered message takes over, within limits.
+            if job.attempts >= settings.REPORT_MAX_ATTEMPTS:
+                _mark_failed(job, _in_language(job, JOB_GAVE_UP, attempts=job.attempts), now)
+                return None
+            logger.warning("Report job %s: taking over from a silent worker (attempt %s)", job_id, job.attempts + 1)
+        elif job.status != ReportJob.Status.QUEUED:
+            return None
+        job.status = ReportJob.Status.RUNNING
+        job.attempts += 1
+        job.progress = 0
+        job.error = ""
+        job.started_at = job.heartbeat_at = now
+        job.finished_at = None
+        job.worker = this_worker()
+        job.save(update_fields=[*CLAIM_FIELDS])
+        return job
+
+
+def _mark_failed(job: ReportJob, error: str, now) -> None:
+    job.status = ReportJob.Status.FAILED
+    job.error = error[:5000]
+    job.finished_at = now
+    job.save(update_fields=["status", "error", "finished_at"])
+
+
+class ProgressWriter:
+    """The progress callback handed to the renderer: `progress(percent)` with 0–100.
+
+    Writes the job's progress and heartbeat at most every REPORT_PROGRESS_SECONDS (a
+    renderer may call it thousands of times), never lowers it, and raises JobLost when
+    the job is no longer this worker's.
+    """
+
+    def __init__(self, job_id: int, attempt: int, *, clock: Callable[[], float] = time.monotonic):
+        self.job_id = job_id
+        self.attempt = attempt
+        self.clock = clock
+        self.interval = settings.REPORT_PROGRESS_SECONDS
+        self.percent = 0
+        self.written = 0
+        self.last_write: float | None = None
+
+    def __call__(self, percent: float, *args, **kwargs) -> None:
+        # 100 is written with the files; until then the bar stops just short.
+        self.percent = max(self.percent, min(99, max(0, int(percent))))
+        now = self.clock()
+        if self.last_write is not None and now - self.last_write < self.interval:
+            return
+        self.write()
+
+    def write(self) -> None:
+        self.last_write = self.clock()
+        updated = ReportJob.objects.filter(
+            pk=self.job_id, status=ReportJob.Status.RUNNING, attempts=self.attempt
+        ).update(progress=self.percent, heartbeat_at=timezone.now())
+        if not updated:
+            raise JobLost(self.job_id)
+        self.written = self.percent
+
+    def part(self, start: float, end: float) -> Callable[..., None]:
+        """A callback for one part of the job, mapping its 0–100 onto start–end."""
+
+        def callback(percent: float, *args, **kwargs) -> None:
+            self(start + (end - start) * max(0.0, min(100.0, float(percent))) / 100.0)
+
+        return callback
+
+
+@dataclass
+class _Produced:
+    format: str
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+def _produce(job: ReportJob, progress: ProgressWriter) -> list[_Produced]:
+    scope = job.district or REGION
+    report_formats = [f for f in job.format_list if f in REPORT_FORMATS]
+    export_formats = [f for f in job.format_list if f in EXPORT_FORMATS]
+    # Share the bar by the number of formats of each kind.
+    split = 100.0 * len(report_formats) / max(1, len(job.format_list))
+    produced: list[_Produced] = []
+    if report_formats:
+        rendered = render_report(
+            scope=scope, wave=job.wave, language=job.language, formats=report_formats, progress=progress.part(0, split)
+        )
+        for file in rendered:
+            fmt = MIMETYPE_FORMATS.get(file.mimetype.split(";")[0].strip())
+            if fmt is None:
+                fmt = Format.PDF if file.filename.lower().endswith(".pdf") else Format.HTML
+            produced.append(_Produced(fmt, file.filename, file.mimetype, file.content))
+    if export_formats:
+        rendered = render_exports(
+            scope=scope,
+            wave=job.wave,
+            language=job.language,
+            formats=export_formats,
+            progress=progress.part(split, 100),
+        )
+        for fmt, file in rendered:
+            produced.append(_Produced(fmt, file.filename, file.mimetype, file.content))
+    return produced
+
+
+def _job_finish(job_id: int, attempt: int, produced: list[_Produced]) -> ReportJob:
+    stored: list[ReportFile] = []
+    try:
+        with transaction.atomic():
+            job = (
+                ReportJob.objects.select_for_update()
+                .filter(pk=job_id, status=ReportJob.Status.RUNNING, attempts=attempt)
+                .first()
+            )
+            if job is None:
+                raise JobLost(job_id)
+            job.files.all().delete()
+            seen: set[str] = set()
+            for item in produced:
+                filename = get_valid_filename(item.filename) or f"report.{item.format}"
+                if filename in seen:
+                    filename = f"{len(seen)}-{filename}"
+                seen.add(filename)
+                file = ReportFile(job=job, format=item.format, filename=filename, mimetype=item.mimetype,
+                                  size=len(item.content))
+                file.file.save(filename, ContentFile(item.content), save=False)
+                stored.append(file)
+                file.full_clean()
+                file.save()
+            now = timezone.now()
+            job.status = ReportJob.Status.DONE
+            job.progress = 100
+            job.finished_at = job.heartbeat_at = now
+            job.save(update_fields=["status", "progress", "finished_at", "heartbeat_at"])
+            return job
+    except BaseException:
+        for file in stored:  # nothing half-stored: the rows rolled back, remove their files too
+            file.file.storage.delete(file.file.name)
+        raise
+
+
+def _job_release(job_id: int, attempt: int) -> None:
+    """Put a job that hit a transient error back in the queue for the task's retry."""
+    try:
+        ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING, attempts=attempt).update(
+            status=ReportJob.Status.QUEUED, queued_at=timezone.now(), progress=0
+        )
+    except TRANSIENT_ERRORS:
+        # The database is still away: the sweeper re-queues the job once it looks stale.
+        logger.warning("Could not release report job %s; the sweeper will", job_id, exc_info=True)
+
+
+def report_generate(*, job_id: int) -> ReportJob | None:
+    """Produce the files of a job. Safe to run twice: a done, failed or actively running
+    job is left alone. Transient errors (database or broker unreachable) put the job back
+    in the queue and are raised for the task to retry; any other error marks it failed
+    with a readable message."""
+    job = _job_claim(job_id)
+    if job is None:
+        return None
+    attempt = job.attempts
+    progress = ProgressWriter(job_id, attempt)
+    try:
+        produced = _produce(job, progress)
+        return _job_finish(job_id, attempt, produced)
+    except JobLost:
+        logger.warning("Report job %s was taken over by another worker; stopping attempt %s", job_id, attempt)
+        return None
+    except TRANSIENT_ERRORS:
+        _job_release(job_id, attempt)
+        raise
+    except Exception as error:
+        logger.exception("Report job %s failed", job_id)
+        detail = str(error) or type(error).__name__
+        if isinstance(error, ValidationError):
+            detail = "; ".join(error.messages)
+        with transaction.atomic():
+            failing = ReportJob.objects.select_for_update().filter(pk=job_id, attempts=attempt).first()
+            if failing is not None and failing.status == ReportJob.Status.RUNNING:
+                _mark_failed(failing, _in_language(failing, JOB_FAILED, error=detail), timezone.now())
+        return None
+
+
+def report_fail(*, job_id: int, error: str) -> None:
+    """Mark a job failed unless it finished (the task's last word after its retries)."""
+    with transaction.atomic():
+        job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is not None and job.status in (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING):
+            _mark_failed(job, _in_language(job, JOB_FAILED, error=error), timezone.now())
+
+
+@dataclass
+class SweepResult:
+    requeued: list[int]
+    failed: list[int]
+    resent: list[int]
+
+
+@transaction.atomic
+def jobs_sweep_stale(*, now=None) -> SweepResult:
+    """Find jobs nobody is working on and give them another chance.
+
+    A running job whose heartbeat is older than REPORT_STALE_MINUTES (its worker was
+    killed or hung) goes back to the queue, or fails once it has been started
+    REPORT_MAX_ATTEMPTS times. A queued job waiting longer than that (its message was
+    lost, e.g. the broker was down) is sent again. Runs from celery beat
+    (settings.CELERY_BEAT_SCHEDULE, every REPORTS_SWEEP_SECONDS).
+    """
+    now = now or timezone.now()
+    before = _stale_before(now)
+    result = SweepResult([], [], [])
+    running = ReportJob.objects.select_for_update(skip_locked=True).filter(
+        status=ReportJob.Status.RUNNING, heartbeat_at__lt=before
+    )
+    for job in running:
+        if job.attempts >= settings.REPORT_MAX_ATTEMPTS:
+            _mark_failed(job, _in_language(job, JOB_GAVE_UP, attempts=job.attempts), now)
+            result.failed.append(job.pk)
+            continue
+        job.status = ReportJob.Status.QUEUED
+        job.queued_at = now
+        job.progress = 0
+        job.save(update_fields=["status", "queued_at", "progress"])
+        result.requeued.append(job.pk)
+    waiting = ReportJob.objects.select_for_update(skip_locked=True).filter(
+        status=ReportJob.Status.QUEUED, queued_at__lt=before
+    )
+    for job in waiting:
+        job.queued_at = now
+        job.save(update_fields=["queued_at"])
+        result.resent.append(job.pk)
+    for job_id in result.requeued + result.resent:
+        transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
+    if result.requeued or result.failed or result.resent:
+        logger.warning(
+            "Stale report jobs: re-queued %s, failed %s, sent again %s", result.requeued, result.failed, result.resent
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Downloading
+# ---------------------------------------------------------------------------
+
+
+def report_file_download(*, user, file: ReportFile, channel: str = DownloadLog.Channel.WEB):
+    """Open a job's file for `user` and record the download. Returns the open file.
+
+    Raises PermissionDenied outside the user's scope and FileNotFoundError (with
+    FILE_MISSING) when the stored file is gone; nothing is logged then.
+    """
+    job = file.job
+    _check_access(user, job.district, job.format_list)
+    try:
+        handle = file.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise FileNotFoundError(str(FILE_MISSING)) from None
+    DownloadLog.objects.create(
+        user=user,
+        username=user.get_username(),
+        file=file,
+        job=job,
+        filename=file.filename,
+        scope=job.scope_code,
+        wave=job.wave.code,
+        channel=channel,
+    )
+    return handle
+
+
+# ---------------------------------------------------------------------------
+# Aggregate figures (GET /api/v1/aggregates/)
+# ---------------------------------------------------------------------------
+
+AGGREGATE_BLOCK_KEYS = ("n_eff", "deff", "index", "environment", "police", "overall", "sdg", "change")
+AGGREGATES_CACHE_SECONDS = 24 * 3600
+
+
+def _slim_unit(unit: dict) -> dict:
+    out = {"code": unit["code"], "n": unit["n"], "suppressed": unit["suppressed"]}
+    for block in ("weighted", "unweighted"):
+        if block in unit:
+            out[block] = {k: unit[block].get(k) for k in AGGREGATE_BLOCK_KEYS}
+    return out
+
+
+def _wave_aggregates(wave: Wave) -> dict:
+    """The figures of every district and the region for `wave`, suppression applied
+    (METHOD.md §4.8), cached under the region's input fingerprint so that a new response
+    (a new fingerprint) recomputes them."""
+    fingerprint = input_fingerprint(scope=REGION, wave=wave)
+    key = f"reports:aggregates:{fingerprint}:{settings.REPORT_MIN_CELL}"
+    figures = cache.get(key)
+    if figures is None:
+        from .aggregation import wave_figures
+        from .data import load_frame, population
+
+        previous = wave.previous()
+        codes = [wave.code] + ([previous.code] if previous else [])
+        frame = load_frame(waves=codes)
+        raw = wave_figures(
+            frame,
+            population(),
+            wave.code,
+            previous.code if previous else None,
+            min_cell=settings.REPORT_MIN_CELL,
+            weighted=True,
+        )
+        figures = {
+            "wave": wave.code,
+            "previous_wave": raw["previous_wave"],
+            "min_cell": raw["min_cell"],
+            "fingerprint": fingerprint,
+            "region": _slim_unit(raw["region"]),
+            "districts": {code: _slim_unit(unit) for code, unit in raw["districts"].items()},
+        }
+        cache.set(key, figures, AGGREGATES_CACHE_SECONDS)
+    return figures
+
+
+def aggregates_for(*, user, wave: Wave, district: District | None = None) -> dict:
+    """The aggregate figures `user` may see: with `district`, that district only; without,
+    every visible district, and the region for analysts. Raises PermissionDenied."""
+    if not can_use_reports(user):
+        raise PermissionDenied(NOT_A_REPORTS_USER)
+    if district is not None and not can_see_scope(user, district):
+        raise PermissionDenied(DISTRICT_NOT_YOURS)
+    figures = _wave_aggregates(wave)
+    if district is not None:
+        visible = [district]
+    else:
+        visible = list(districts_visible_to(user).filter(code__in=list(figures["districts"])))
+    names = {d.code: str(d) for d in visible}
+    return {
+        "wave": figures["wave"],
+        "previous_wave": figures["previous_wave"],
+        "min_cell": figures["min_cell"],
+        "fingerprint": figures["fingerprint"],
+        "weighting": "raking to age and sex margins (METHOD.md §4.1)",
+        "region": {**figures["region"], "name": str(ReportJob.Scope.REGION.label)}
+        if district is None and is_analyst(user)
+        else None,
+        "districts": [
+            {**figures["districts"][code], "name": names[code]}
+            for code in sorted(names)
+            if code in figures["districts"]
+        ],
+    }

@@ -1,0 +1,110 @@
+"""GET /api/v1/aggregates/: the figures of a wave by district, small cells suppressed."""
+
+import statistics
+
+import pytest
+from rest_framework.test import APIClient
+
+from reports import data as report_data
+from surveys.models import Response
+from tests.reports.seeding import seed_responses
+
+URL = "/api/v1/aggregates/"
+
+
+@pytest.fixture
+def api():
+    def as_user(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return as_user
+
+
+def by_code(payload):
+    return {unit["code"]: unit for unit in payload["districts"]}
+
+
+def numbers_in(value):
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in numbers_in(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in numbers_in(v)]
+    return [value] if isinstance(value, int | float) and not isinstance(value, bool) else []
+
+
+def test_an_analyst_gets_the_region_and_every_district_weighted_and_unweighted(api, analyst, responses):
+    response = api(analyst).get(URL, {"wave": "2020"})
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["wave"] == "2020" and payload["min_cell"] == 10 and payload["fingerprint"]
+    assert payload["region"]["code"] == "region" and payload["region"]["n"] == 23
+    districts = by_code(payload)
+    assert len(districts) == 14 and "KRG-KAR" not in districts
+    a = districts["KRG-KZB"]
+    assert a["n"] == 12 and a["name"] and not a["suppressed"]
+    for block in ("weighted", "unweighted"):
+        figures = a[block]
+        assert figures["n_eff"] > 0
+        for score in ("index", "environment", "police", "overall"):
+            estimate = figures[score]
+            assert estimate["low"] < estimate["value"] < estimate["high"], (block, score)
+        # The SDG question has fewer answers than the district (some say "never walk alone"): see the region.
+        sdg = payload["region"][block]["sdg"]
+        assert 0 <= sdg["low"] <= sdg["value"] <= sdg["high"] <= 1 and sdg["n"] >= 10
+    assert a["unweighted"]["n_eff"] == 12
+
+
+def test_the_unweighted_index_is_the_plain_mean_of_the_stored_scores(api, analyst, responses, district_a):
+    payload = api(analyst).get(URL, {"wave": "2020", "district": "KRG-KZB"}).json()
+    stored = [r.feeling for r in Response.objects.filter(district=district_a) if r.feeling is not None]
+    assert payload["districts"][0]["unweighted"]["index"]["value"] == pytest.approx(statistics.mean(stored), abs=1e-9)
+
+
+def test_a_district_with_fewer_than_ten_responses_shows_no_number_at_all(
+    api, analyst, responses, definition, checklist, wave, districts
+):
+    seed_responses(definition=definition, checklist=checklist, wave=wave, district=districts["KRG-SHE"],
+                   count=6, safety=0.5, seed=5)
+    unit = by_code(api(analyst).get(URL, {"wave": "2020"}).json())["KRG-SHE"]
+    assert unit["suppressed"] is True and unit["n"] is None
+    assert numbers_in(unit) == []
+    assert unit["weighted"]["index"]["suppressed"] is True
+
+
+def test_a_coordinator_sees_only_their_district_and_not_the_region(api, coordinator, responses):
+    payload = api(coordinator).get(URL, {"wave": "2020"}).json()
+    assert payload["region"] is None and [u["code"] for u in payload["districts"]] == ["KRG-KZB"]
+    one = api(coordinator).get(URL, {"wave": "2020", "district": "KRG-KZB"})
+    assert one.status_code == 200 and one.json()["districts"][0]["n"] == 12
+
+
+def test_another_district_is_forbidden_to_a_coordinator(api, coordinator, responses):
+    assert api(coordinator).get(URL, {"wave": "2020", "district": "KRG-TEM"}).status_code == 403
+
+
+def test_unknown_wave_or_district_is_a_400_with_field_messages(api, analyst, responses):
+    response = api(analyst).get(URL, {"wave": "1999", "district": "KRG-XXX"})
+    assert response.status_code == 400 and set(response.json()) == {"wave", "district"}
+
+
+def test_without_a_wave_the_open_wave_is_used(api, analyst, responses):
+    assert api(analyst).get(URL).json()["wave"] == "2020"
+
+
+def test_figures_are_cached_until_the_input_changes(
+    api, analyst, responses, monkeypatch, definition, checklist, wave, district_a
+):
+    loads = []
+    real = report_data.load_frame
+    monkeypatch.setattr(report_data, "load_frame", lambda **kw: loads.append(kw) or real(**kw))
+    client = api(analyst)
+    first = client.get(URL, {"wave": "2020"}).json()
+    client.get(URL, {"wave": "2020", "district": "KRG-KZB"})
+    assert len(loads) == 1
+    seed_responses(definition=definition, checklist=checklist, wave=wave, district=district_a, count=1,
+                   safety=0.5, seed=77)
+    second = client.get(URL, {"wave": "2020"}).json()
+    assert len(loads) == 2 and second["fingerprint"] != first["fingerprint"]
+    assert by_code(second)["KRG-KZB"]["n"] == 13
