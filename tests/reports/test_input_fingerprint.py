@@ -66,6 +66,16 @@ def test_the_figures_are_computed_once_for_an_unchanged_input(report_data, distr
 
 
 def test_it_does_not_depend_on_the_order_the_database_adds_scores(report_data):
-    """Float sums vary in their last digits between runs on PostgreSQL; only integers go in."""
+    """Float sums vary in their last digits between runs on PostgreSQL; scores are summed
+    as exact decimals."""
     signature = rendering._responses_signature([report_data["wave"].pk])
-    assert all(isinstance(value, int) for value in signature.values())
+    assert signature == rendering._responses_signature([report_data["wave"].pk])
+    assert not isinstance(signature["feeling"], float)
+
+
+def test_a_corrected_answer_changes_it(report_data, definition):
+    """A coordinator's correction of a committed sheet changes its scores."""
+    before = input_fingerprint(scope="region", wave="2020")
+    response = Response.objects.filter(wave__code="2020").order_by("pk").first()
+    Response.objects.filter(pk=response.pk).update(feeling=(response.feeling or 0) + 12.5)
+    assert input_fingerprint(scope="region", wave="2020") != before
