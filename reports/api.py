@@ -4,7 +4,6 @@ Thin (STYLE.md rule 1): serializers parse, one service acts. Session or token au
 analysts see everything, coordinators their districts, everyone else gets 403.
 """
 
-from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -16,6 +15,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from checklist.definition import LANGUAGES
 from checklist.models import District
 from surveys.models import Wave
 
@@ -41,7 +41,8 @@ class ReportRequestSerializer(serializers.Serializer):
     wave = serializers.SlugRelatedField(
         slug_field="code", queryset=Wave.objects.all(), error_messages={"does_not_exist": UNKNOWN_WAVE}
     )
-    language = serializers.ChoiceField(choices=[code for code, _name in settings.LANGUAGES])
+    # Plain codes, as in the survey API, so the schema has one language enum.
+    language = serializers.ChoiceField(choices=list(LANGUAGES))
     formats = serializers.ListField(child=serializers.ChoiceField(choices=Format.values), allow_empty=False)
 
     def validate_scope(self, value):
@@ -69,6 +70,7 @@ class ReportFileSerializer(serializers.ModelSerializer):
 class ReportJobSerializer(serializers.ModelSerializer):
     scope = serializers.CharField(source="scope_code", help_text=_('"region" or the district code.'))
     wave = serializers.CharField(source="wave.code")
+    language = serializers.ChoiceField(choices=list(LANGUAGES), read_only=True)
     formats = serializers.ListField(source="format_list", child=serializers.CharField())
     requested_by = serializers.SerializerMethodField()
     files = ReportFileSerializer(many=True, read_only=True)

@@ -80,7 +80,7 @@ class ReportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="report_jobs",
         verbose_name=_("requested by"), help_text=_("Empty for the nightly regeneration."),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -145,7 +145,7 @@ class ReportFile(models.Model):
     mimetype = models.CharField(_("media type"), max_length=100)
     file = models.FileField(_("file"), storage=_reports_storage, upload_to=_report_file_path, max_length=300)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("stored at"), default=timezone.now)
 
     class Meta:
         ordering = ["job", "format", "filename"]
