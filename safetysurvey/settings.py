@@ -228,6 +228,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
+    # Two models call their states "status": name each set after what it is the state of.
+    "ENUM_NAME_OVERRIDES": {
+        "SheetStatusEnum": "surveys.paper_models.Sheet.Status",
+        "ReportJobStatusEnum": "reports.models.ReportJob.Status",
+    },
     "TITLE": "safetysurvey API",
     "DESCRIPTION": "Community safety checklist: responses, paper entry and reports.",
     "VERSION": "1.0.0",
