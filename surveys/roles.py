@@ -8,10 +8,21 @@ ANALYST = "analyst"  # the working group: reads reports and exports of every dis
 ROLES = (VOLUNTEER, COORDINATOR, ANALYST)
 
 
-def has_role(user, role: str) -> bool:
+def role_names(user) -> frozenset[str]:
+    """The user's roles, read once per user object (a request's user lives for one request)."""
     if not user.is_authenticated:
-        return False
-    return user.is_superuser or user.groups.filter(name=role).exists()
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(ROLES)
+    names = getattr(user, "_safetysurvey_roles", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._safetysurvey_roles = names
+    return names
+
+
+def has_role(user, role: str) -> bool:
+    return role in role_names(user)
 
 
 def districts_of(user):
