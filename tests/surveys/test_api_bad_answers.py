@@ -1,5 +1,7 @@
 """POST /api/v1/responses/ with wrong answers: 400, a message under the item's code, nothing stored."""
 
+from pathlib import Path
+
 import pytest
 from django.utils import translation
 
@@ -10,36 +12,9 @@ from surveys.models import Response
 URL = "/api/v1/responses/"
 
 # A second version with the kinds checklist v1 does not use: a number and a multiple choice.
-CHECKLIST_V2 = """
-version: 2
-title: {ru: "Анкета 2", kk: "Сауалнама 2", en: "Checklist 2"}
-consent: {ru: "Согласие", kk: "Келісім", en: "Consent"}
-thanks: {ru: "Спасибо", kk: "Рахмет", en: "Thanks"}
-sections:
-  - code: A
-    title: {ru: "Раздел", kk: "Бөлім", en: "Section"}
-    items:
-      - code: safe_walk_day
-        kind: likert
-        options:
-          - {value: 1, label: {ru: "Нет", kk: "Жоқ", en: "No"}}
-          - {value: 2, label: {ru: "Да", kk: "Иә", en: "Yes"}}
-        text: {ru: "Безопасно?", kk: "Қауіпсіз бе?", en: "Safe?"}
-        required: true
-        subscore: feeling
-      - code: household_size
-        kind: number
-        min: 1
-        max: 20
-        text: {ru: "Сколько человек?", kk: "Неше адам?", en: "How many people?"}
-      - code: transport_used
-        kind: multiple
-        options:
-          - {value: 1, label: {ru: "Автобус", kk: "Автобус", en: "Bus"}}
-          - {value: 2, label: {ru: "Такси", kk: "Такси", en: "Taxi"}}
-          - {value: 3, label: {ru: "Пешком", kk: "Жаяу", en: "On foot"}}
-        text: {ru: "Как вы ездите?", kk: "Қалай жүресіз?", en: "How do you travel?"}
-"""
+CHECKLIST_V2 = (Path(__file__).resolve().parent.parent / "data" / "checklist-other-kinds.yaml").read_text(
+    encoding="utf-8"
+)
 
 
 def refused(client, body, language="en") -> dict:

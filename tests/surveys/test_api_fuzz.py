@@ -12,40 +12,22 @@ from checklist.loading import checklist_load
 from checklist.models import Checklist
 from surveys.models import Response
 
+from .test_api_bad_answers import CHECKLIST_V2
+
 URL = "/api/v1/responses/"
 EXPECTED = {200, 201, 400, 415, 503}
-CODES = ["safe_walk_dark", "safe_walk_dark_would", "safe_walk_day", "vic_burglary", "vic_burglary_reported",
-         "unsafe_place_type", "unsafe_bus_route", "unsafe_place_note", "age_group"]
+CODES = [
+    "safe_walk_dark",
+    "safe_walk_dark_would",
+    "safe_walk_day",
+    "vic_burglary",
+    "vic_burglary_reported",
+    "unsafe_place_type",
+    "unsafe_bus_route",
+    "unsafe_place_note",
+    "age_group",
+]
 
-CHECKLIST_V2 = """
-version: 2
-title: {ru: "Анкета 2", kk: "Сауалнама 2", en: "Checklist 2"}
-consent: {ru: "Согласие", kk: "Келісім", en: "Consent"}
-thanks: {ru: "Спасибо", kk: "Рахмет", en: "Thanks"}
-sections:
-  - code: A
-    title: {ru: "Раздел", kk: "Бөлім", en: "Section"}
-    items:
-      - code: safe_walk_day
-        kind: likert
-        options:
-          - {value: 1, label: {ru: "Нет", kk: "Жоқ", en: "No"}}
-          - {value: 2, label: {ru: "Да", kk: "Иә", en: "Yes"}}
-        text: {ru: "Безопасно?", kk: "Қауіпсіз бе?", en: "Safe?"}
-        required: true
-        subscore: feeling
-      - code: household_size
-        kind: number
-        min: 1
-        max: 20
-        text: {ru: "Сколько человек?", kk: "Неше адам?", en: "How many people?"}
-      - code: transport_used
-        kind: multiple
-        options:
-          - {value: 1, label: {ru: "Автобус", kk: "Автобус", en: "Bus"}}
-          - {value: 2, label: {ru: "Такси", kk: "Такси", en: "Taxi"}}
-        text: {ru: "Как вы ездите?", kk: "Қалай жүресіз?", en: "How do you travel?"}
-"""
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -92,8 +74,12 @@ def test_no_byte_string_makes_the_api_fail(client, ready, raw):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=bodies, content_type=st.sampled_from(["text/plain", "application/x-www-form-urlencoded",
-                                                  "multipart/form-data; boundary=x", "application/xml", ""]))
+@given(
+    body=bodies,
+    content_type=st.sampled_from(
+        ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", ""]
+    ),
+)
 def test_no_content_type_makes_the_api_fail(client, ready, body, content_type):
     check(client, json.dumps(body).encode(), content_type)
 
@@ -115,6 +101,9 @@ def test_well_formed_responses_with_random_answers_are_stored_or_refused_cleanly
 def test_any_value_for_a_number_or_multiple_choice_item_is_stored_or_refused_cleanly(client, ready, value):
     if not Checklist.objects.filter(version=2).exists():
         checklist_load(text=CHECKLIST_V2)
-    body = {"district": "KRG-KZB", "language": "en",
-            "answers": {"safe_walk_day": 2, "household_size": value, "transport_used": value}}
+    body = {
+        "district": "KRG-KZB",
+        "language": "en",
+        "answers": {"safe_walk_day": 2, "household_size": value, "transport_used": value},
+    }
     check(client, json.dumps(body).encode())
