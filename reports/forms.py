@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import District
+from surveys.forms import alphabetical
 from surveys.models import Wave
 
 from . import services
@@ -18,7 +19,7 @@ def scope_choices(user) -> list[tuple[str, str]]:
     """("region", ...) for analysts, then the districts residents answer for that the user sees."""
     visible = services.districts_visible_to(user).prefetch_related("children")
     districts = [d for d in visible if services.district_takes_responses(d)]
-    choices = [(d.code, str(d)) for d in sorted(districts, key=lambda d: str(d))]
+    choices = [(d.code, str(d)) for d in sorted(districts, key=lambda d: alphabetical(str(d)))]
     if services.is_analyst(user):
         choices.insert(0, (services.REGION, str(ReportJob.Scope.REGION.label)))
     return choices

@@ -122,3 +122,12 @@ def test_a_coordinator_does_not_see_another_districts_jobs(login, coordinator, w
     assert reverse("reports:job", args=[job.pk]) not in client.get(URL).content.decode()
     assert client.get(reverse("reports:job", args=[job.pk])).status_code == 404
     assert client.get(reverse("reports:job-status", args=[job.pk])).status_code == 404
+
+
+def test_the_districts_are_in_the_order_of_the_kazakh_alphabet(login, analyst, survey_ready):
+    # Code-point order would put Қазыбек би and Қарқаралы after Шет (Қ is U+049A).
+    with translation.override("kk"):
+        page = login(analyst).get(URL, headers={"accept-language": "kk"}).content.decode()
+    scopes = choices(page, "scope")
+    names = [option.split(">", 1)[1].split("<", 1)[0] for option in scopes.split("<option")[2:]]
+    assert names.index("Қазыбек би ауданы") < names.index("Нұра ауданы") < names.index("Шет ауданы")
