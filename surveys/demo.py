@@ -91,11 +91,18 @@ STAFF = (
 )
 
 
+# The paper batch of the demo (docs/paper.md): sheets keyed twice and agreeing (counted),
+# keyed twice with a typing difference (waiting in the coordinator's reconciliation
+# queue), keyed once (waiting for the second volunteer), and not keyed yet.
+DEMO_BATCH = {"district": "KRG-KZB", "size": 24, "agreeing": 10, "differing": 3, "keyed_once": 5}
+
+
 @dataclass
 class DemoSummary:
     responses: int
     waves: int
     users: list[str]
+    sheets: int = 0
 
 
 def _ordinal(latent: np.ndarray, points: int) -> np.ndarray:
@@ -225,4 +232,32 @@ def demo_seed(*, responses: int = 3000, seed: int = 2020, password: str) -> Demo
         response.set_scores(respondent_scores(definition, cleaned))
         rows.append(response)
     Response.objects.bulk_create(rows, batch_size=1000)
-    return DemoSummary(responses=len(rows), waves=len(waves), users=[username for username, _, _ in STAFF])
+    sheets = _demo_paper_batch(definition, rng, districts[DEMO_BATCH["district"]], waves[-1])
+    return DemoSummary(
+        responses=len(rows), waves=len(waves), users=[username for username, _, _ in STAFF], sheets=sheets
+    )
+
+
+def _demo_paper_batch(definition: ChecklistDef, rng: np.random.Generator, district: District, wave: Wave) -> int:
+    """A printed batch of the open wave, keyed by volunteer1 and volunteer2 as in the field
+    (DEMO_BATCH), once: a second seeding leaves an existing batch alone. Returns its size."""
+    from .paper_models import Batch
+    from .paper_services import batch_create, paper_entry_create
+
+    if Batch.objects.filter(district=district, wave=wave).exists():
+        return 0
+    staff = ("coordinator", "volunteer1", "volunteer2")
+    coordinator, first, second = (User.objects.get(username=name) for name in staff)
+    batch = batch_create(district=district, wave=wave, language="ru", size=DEMO_BATCH["size"], created_by=coordinator)
+    keyed_twice = DEMO_BATCH["agreeing"] + DEMO_BATCH["differing"]
+    for index, sheet in enumerate(batch.sheets.order_by("number")[: keyed_twice + DEMO_BATCH["keyed_once"]]):
+        age, sex = _respondent(rng, district.margins, "paper")
+        latent = norm.ppf(SAFE_AFTER_DARK_2018[district.code]) + rng.normal(0, 1)
+        answers = _answers_for(definition, rng, district.code, latent, age, sex, "paper")
+        paper_entry_create(sheet=sheet, user=first, answers=answers)
+        if index >= keyed_twice:
+            continue
+        if index >= DEMO_BATCH["agreeing"]:  # a slip of the finger on the second keying
+            answers = {**answers, "pol_trust": 1 + answers["pol_trust"] % 5}
+        paper_entry_create(sheet=sheet, user=second, answers=answers)
+    return batch.size

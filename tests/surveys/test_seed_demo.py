@@ -8,7 +8,9 @@ from surveys.models import Response, Wave
 
 
 def frame():
-    rows = Response.objects.values_list("district__code", "wave__code", "channel", "sdg_safe", "answers")
+    """The synthetic responses (the demo paper batch's committed sheets come on top)."""
+    synthetic = Response.objects.filter(sheet=None)
+    rows = synthetic.values_list("district__code", "wave__code", "channel", "sdg_safe", "answers")
     return pd.DataFrame(rows, columns=["district", "wave", "channel", "sdg", "answers"])
 
 
@@ -21,7 +23,7 @@ def test_it_seeds_waves_users_and_responses_deterministically(db):
     assert set(first.channel) == {"online", "paper"}
     for username in ("admin", "analyst", "coordinator", "volunteer1", "volunteer2"):
         assert User.objects.get(username=username).check_password("pw-demo")
-    Response.objects.all().delete()
+    Response.objects.filter(sheet=None).delete()
     call_command("seed_demo", responses=600, seed=7, password="pw-demo", verbosity=0)
     assert frame().drop(columns="answers").equals(first.drop(columns="answers"))
 
@@ -29,7 +31,7 @@ def test_it_seeds_waves_users_and_responses_deterministically(db):
 def test_it_does_nothing_when_asked_only_if_empty(db):
     call_command("seed_demo", responses=30, verbosity=0)
     call_command("seed_demo", responses=30, if_empty=True, verbosity=0)
-    assert Response.objects.count() == 30
+    assert len(frame()) == 30
 
 
 def test_city_districts_feel_less_safe_than_rural_ones(db):
@@ -40,3 +42,21 @@ def test_city_districts_feel_less_safe_than_rural_ones(db):
     fraud_worry = data.answers.map(lambda a: a.get("worry_fraud")).mean()
     burglary_worry = data.answers.map(lambda a: a.get("worry_burglary")).mean()
     assert fraud_worry > burglary_worry  # fraud is the top worry (METHOD.md §5)
+
+
+def test_it_prints_a_paper_batch_keyed_as_in_the_field(db):
+    from surveys.demo import DEMO_BATCH
+    from surveys.paper_models import Batch, Sheet
+
+    call_command("seed_demo", responses=30, seed=3, verbosity=0)
+    batch = Batch.objects.get()
+    assert (batch.district.code, batch.wave, batch.size) == ("KRG-KZB", Wave.current(), DEMO_BATCH["size"])
+    states = {state: batch.sheets.filter(status=state).count() for state in Sheet.Status.values}
+    assert states[Sheet.Status.COMMITTED] == DEMO_BATCH["agreeing"]
+    assert states[Sheet.Status.CONFLICT] == DEMO_BATCH["differing"]  # the coordinator's queue
+    assert states[Sheet.Status.ENTERED_ONCE] == DEMO_BATCH["keyed_once"]
+    paper = Response.objects.filter(channel="paper", wave=Wave.current(), district__code="KRG-KZB")
+    counted = batch.sheets.exclude(response=None).values_list("response", flat=True)
+    assert set(counted) <= set(paper.values_list("pk", flat=True))
+    call_command("seed_demo", responses=30, seed=3, verbosity=0)
+    assert Batch.objects.count() == 1

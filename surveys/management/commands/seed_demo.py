@@ -9,11 +9,14 @@ DEFAULT_PASSWORD = "safety-demo-2020"
 class Command(BaseCommand):
     help = (
         "Demo data: Karaganda districts and checklist if missing, waves 2018–2020, the users admin, analyst, "
-        "coordinator, volunteer1, volunteer2, and synthetic responses. Deterministic for a given seed."
+        "coordinator, volunteer1, volunteer2, synthetic responses and a partly keyed paper batch. "
+        "Deterministic for a given seed."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--responses", type=int, default=3000)
+        parser.add_argument(
+            "--responses", type=int, default=3000, help="Synthetic responses (the demo paper batch adds its own)."
+        )
         parser.add_argument("--seed", type=int, default=2020)
         parser.add_argument(
             "--password", default=None, help=f"Password of the demo users (default {DEFAULT_PASSWORD})."
@@ -26,4 +29,6 @@ class Command(BaseCommand):
             return
         summary = demo_seed(responses=responses, seed=seed, password=password or DEFAULT_PASSWORD)
         self.stdout.write(self.style.SUCCESS(f"Seeded {summary.responses} responses over {summary.waves} waves."))
+        if summary.sheets:
+            self.stdout.write(f"A paper batch of {summary.sheets} sheets in Kazybek Bi district, partly keyed.")
         self.stdout.write(f"Users: {', '.join(summary.users)}; password: {password or DEFAULT_PASSWORD}")
