@@ -35,6 +35,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import District
+from safetysurvey.outages import CACHE
 from surveys import roles
 from surveys.models import Wave
 
@@ -252,8 +253,11 @@ def _enqueue(job_id: int) -> None:
         return
     try:
         generate_report.delay(job_id)
-    except Exception:  # kombu raises several unrelated types when Redis is down
-        logger.warning("Could not send report job %s to the broker; the sweeper will retry", job_id, exc_info=True)
+    except Exception as error:  # kombu raises several unrelated types when Redis is down
+        logger.warning(
+            "Could not send report job %s to the broker (%s: %s); the sweeper sends it again",
+            job_id, type(error).__name__, error,
+        )
 
 
 def _generate_in_thread(job_id: int) -> None:
@@ -632,6 +636,7 @@ def report_file_download(*, user, file: ReportFile, channel: str = DownloadLog.C
 
 AGGREGATE_BLOCK_KEYS = ("n_eff", "deff", "index", "environment", "police", "overall", "sdg", "change")
 AGGREGATES_CACHE_SECONDS = 24 * 3600
+AGGREGATES_UNCACHED = "the aggregate figures are computed on every request"
 
 
 def _slim_unit(unit: dict) -> dict:
@@ -648,7 +653,11 @@ def _wave_aggregates(wave: Wave) -> dict:
     (a new fingerprint) recomputes them."""
     fingerprint = input_fingerprint(scope=REGION, wave=wave)
     key = f"reports:aggregates:{fingerprint}:{settings.REPORT_MIN_CELL}"
-    figures = cache.get(key)
+    try:
+        figures = cache.get(key)
+    except Exception as error:  # the cache is down: compute them, as on a miss
+        CACHE.failed(error, AGGREGATES_UNCACHED)
+        figures = None
     if figures is None:
         from .aggregation import wave_figures
         from .data import load_frame, population
@@ -672,7 +681,14 @@ def _wave_aggregates(wave: Wave) -> dict:
             "region": _slim_unit(raw["region"]),
             "districts": {code: _slim_unit(unit) for code, unit in raw["districts"].items()},
         }
-        cache.set(key, figures, AGGREGATES_CACHE_SECONDS)
+        try:
+            cache.set(key, figures, AGGREGATES_CACHE_SECONDS)
+        except Exception as error:
+            CACHE.failed(error, AGGREGATES_UNCACHED)
+        else:
+            CACHE.answered()
+    else:
+        CACHE.answered()
     return figures
 
 

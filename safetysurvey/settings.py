@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "safetysurvey.logs.RequestIdMiddleware",  # first: every log line of a request has its id
+    # A view that finds the database unreachable answers 503 with Retry-After, not 500.
+    "safetysurvey.outages.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -141,7 +143,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = envstr("CACHE_URL", "")
 if CACHE_URL:
     # Django's Redis backend with shared clients and a one-round-trip incr() (safetysurvey/cache.py).
-    CACHES = {"default": {"BACKEND": "safetysurvey.cache.RedisCache", "LOCATION": CACHE_URL}}
+    # Redis answers in a millisecond; one that stops answering without refusing connections
+    # (a frozen host, a network partition) must not hold a submission for a TCP timeout: the
+    # rate limit fails open after a second instead (docs/deploying.md, "When Redis is down").
+    CACHES = {
+        "default": {
+            "BACKEND": "safetysurvey.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -259,6 +270,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Lets several deployments (or test runs) share one Redis database without seeing
     # each other's queues and unacknowledged messages.
     "global_keyprefix": envstr("CELERY_BROKER_KEY_PREFIX", ""),
+    # Without these a publish to a broker that vanished without closing the connection waits
+    # for ever (kombu's own advice); above kombu's 1-second BRPOP timeout, so workers are unaffected.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
 }
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": envstr("CELERY_REPORTS_QUEUE", "celery")}}
 CELERY_TIMEZONE = TIME_ZONE

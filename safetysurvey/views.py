@@ -1,11 +1,15 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+
+from .outages import DATABASE_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -61,3 +65,13 @@ def readyz(request):
             checks[name] = f"unavailable ({error.__class__.__name__})"
     ready = all(state == "ok" for state in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def server_error(request):
+    """handler500: an error raised outside a view (a middleware saving the session, say)
+    because the database is away still answers 503 with Retry-After; anything else gets
+    Django's plain 500 page."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_ERRORS):
+        return database_unavailable(request, error)
+    return defaults.server_error(request)

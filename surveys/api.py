@@ -390,6 +390,9 @@ SURVEY_CLOSED = inline_serializer(
     {
         "wave": serializers.ListField(child=serializers.CharField(), required=False),
         "checklist": serializers.ListField(child=serializers.CharField(), required=False),
+        "detail": serializers.CharField(
+            required=False, help_text="The database is briefly unreachable: send again after Retry-After seconds."
+        ),
     },
 )
 # A complete, valid response to checklist v1 (tests/surveys/test_api_schema.py posts it).
@@ -451,7 +454,11 @@ class ResponseCreateView(APIView):
             400: OpenApiResponse(RESPONSE_ERRORS, description="Bad input: a message per field or item."),
             415: OpenApiResponse(DETAIL, description="Not application/json."),
             429: OpenApiResponse(DETAIL, description="Too many responses from this network; see Retry-After."),
-            503: OpenApiResponse(SURVEY_CLOSED, description="No open wave or no published checklist."),
+            503: OpenApiResponse(
+                SURVEY_CLOSED,
+                description="No open wave or no published checklist; or the database is briefly unreachable "
+                "(`detail`, with Retry-After): send again with the same client_id.",
+            ),
         },
         examples=[
             OpenApiExample("A response in Kazakh", value=EXAMPLE_BODY, request_only=True),

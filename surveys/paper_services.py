@@ -8,6 +8,7 @@ conflict (the coordinator reconciles, then it is committed). A sheet can be void
 point; a committed response is then kept but marked void, so reports leave it out.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 
@@ -52,6 +53,12 @@ NO_PUBLISHED_CHECKLIST = _("No checklist is published yet.")
 BATCH_TOO_SMALL = _("A batch has at least one sheet.")
 BATCH_TOO_LARGE = _("A batch has at most %(limit)d sheets.")
 UNKNOWN_LANGUAGE = _("Choose Russian, Kazakh or English.")
+PDF_NOT_QUEUED = _(
+    "the task queue could not be reached, so it was not started. The sheets are numbered; "
+    "press “Render the PDF again” in a few minutes."
+)
+
+logger = logging.getLogger(__name__)
 
 # Namespace of the idempotency keys of paper responses: uuid5(namespace, serial), so that a
 # sheet can never be committed twice (Response.client_id is unique).
@@ -150,10 +157,25 @@ def batch_create(
         batch_size=1000,
     )
     if render_pdf:
-        from .tasks import render_batch_pdf
-
-        transaction.on_commit(lambda: render_batch_pdf.delay(batch.pk))
+        transaction.on_commit(lambda: _send_render(batch.pk))
     return batch
+
+
+def _send_render(batch_id: int) -> None:
+    """Send the task that renders a batch's PDF. The batch never depends on the broker: when
+    it is down, the PDF is marked failed with PDF_NOT_QUEUED, so the batch page says why and
+    offers "Render the PDF again" instead of waiting for a task that was never sent."""
+    from .tasks import render_batch_pdf
+
+    try:
+        render_batch_pdf.delay(batch_id)
+    except Exception as error:  # kombu raises several unrelated types when Redis is down
+        logger.warning(
+            "Could not send the PDF of batch %s to the broker (%s: %s)", batch_id, type(error).__name__, error
+        )
+        Batch.objects.filter(pk=batch_id, pdf_status=Batch.PdfStatus.PENDING).update(
+            pdf_status=Batch.PdfStatus.FAILED, pdf_error=str(PDF_NOT_QUEUED)
+        )
 
 
 def batch_render_pdf(*, batch_id: int) -> Batch:
@@ -189,10 +211,8 @@ def batch_render_failed(*, batch_id: int, error: Exception) -> None:
 
 def batch_render_again(*, batch: Batch) -> None:
     """Queue the PDF of a batch once more (after a failure, or to replace a lost file)."""
-    from .tasks import render_batch_pdf
-
     Batch.objects.filter(pk=batch.pk).update(pdf_status=Batch.PdfStatus.PENDING, pdf_progress=0, pdf_error="")
-    transaction.on_commit(lambda: render_batch_pdf.delay(batch.pk))
+    transaction.on_commit(lambda: _send_render(batch.pk))
 
 
 # ---------------------------------------------------------------------------- keying

@@ -6,7 +6,8 @@ the current hour, and that digest names a counter in the cache that expires with
 hour. Neither the cache key nor its value contains the address, and two hours' keys of
 the same address cannot be linked without the secret. IPv6 addresses count by their /64
 network, the block one household or phone is usually given. If the cache is down, the
-limit fails open (submissions go through, a warning without the address is logged):
+limit fails open (submissions go through uncounted) and a warning without the address is
+logged once per process until the cache answers again (safetysurvey/outages.py):
 residents' answers never depend on the cache.
 
 Usage, for any channel (resident form, API):
@@ -22,14 +23,16 @@ or, in one cache round trip for a hot path, `rate_limit_take` before and
 """
 
 import ipaddress
-import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-logger = logging.getLogger(__name__)
+from safetysurvey.outages import CACHE
+
+# What residents get while the cache is down (the warning of safetysurvey/outages.py says it).
+FAILING_OPEN = "the submission rate limit lets every submission through, uncounted"
 
 HOUR = 3600
 _KEY_SALT = "surveys.ratelimit"
@@ -92,10 +95,12 @@ def rate_limit_exceeded(request, *, scope: str = "survey", now: float | None = N
     if limit <= 0:
         return False
     try:
-        return rate_limit_used(request, scope=scope, now=now) >= limit
-    except Exception:  # the cache backend's own errors differ (Redis, Memcached, ...)
-        logger.warning("Rate-limit cache unavailable; letting the submission through", exc_info=True)
+        used = rate_limit_used(request, scope=scope, now=now)
+    except Exception as error:  # the cache backend's own errors differ (Redis, Memcached, ...)
+        CACHE.failed(error, FAILING_OPEN)
         return False
+    CACHE.answered()
+    return used >= limit
 
 
 def rate_limit_count(request, *, scope: str = "survey", now: float | None = None) -> int:
@@ -111,13 +116,15 @@ def rate_limit_count(request, *, scope: str = "survey", now: float | None = None
         # incr() first: after the hour's first submission the counter exists, and one
         # round trip is all it takes (safetysurvey/cache.py; BENCHMARKS.md, "Ingest").
         try:
-            return cache.incr(key)
+            count = cache.incr(key)
         except ValueError:
             cache.add(key, 0, timeout)  # the hour's first; another process may win the add
-            return cache.incr(key)
-    except Exception:
-        logger.warning("Rate-limit cache unavailable; the submission was not counted", exc_info=True)
+            count = cache.incr(key)
+    except Exception as error:
+        CACHE.failed(error, FAILING_OPEN)
         return 0
+    CACHE.answered()
+    return count
 
 
 def rate_limit_take(request, *, scope: str = "survey", now: float | None = None) -> bool:
@@ -146,8 +153,8 @@ def rate_limit_give_back(request, *, scope: str = "survey", now: float | None = 
         cache.decr(rate_limit_key(request, scope=scope, now=now))
     except ValueError:
         pass  # the counter is gone (its hour ended): nothing to give back
-    except Exception:
-        logger.warning("Rate-limit cache unavailable; a submission was not given back", exc_info=True)
+    except Exception as error:
+        CACHE.failed(error, FAILING_OPEN)
 
 
 def rate_limit_retry_after(now: float | None = None) -> int:

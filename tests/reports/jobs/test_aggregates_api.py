@@ -56,6 +56,19 @@ def test_an_analyst_gets_the_region_and_every_district_weighted_and_unweighted(a
     assert a["unweighted"]["n_eff"] == 12
 
 
+def test_the_figures_are_computed_without_the_cache_when_it_is_down(api, analyst, responses, monkeypatch):
+    from reports import services
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(services.cache, "get", broken)
+    monkeypatch.setattr(services.cache, "set", broken)
+    response = api(analyst).get(URL, {"wave": "2020"})
+    assert response.status_code == 200
+    assert response.json()["region"]["n"] == 23 and by_code(response.json())["KRG-KZB"]["n"] == 12
+
+
 def test_the_unweighted_index_is_the_plain_mean_of_the_stored_scores(api, analyst, responses, district_a):
     payload = api(analyst).get(URL, {"wave": "2020", "district": "KRG-KZB"}).json()
     stored = [r.feeling for r in Response.objects.filter(district=district_a) if r.feeling is not None]
