@@ -89,6 +89,10 @@ class ReportJob(models.Model):
         _("worker"), max_length=200, blank=True, help_text=_("Host and process id of the worker running it.")
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    unsent = models.BooleanField(
+        _("not sent to the workers"), default=False,
+        help_text=_("The task queue could not be reached; the sweeper sends it again on its next run."),
+    )
     fingerprint = models.CharField(_("input fingerprint"), max_length=64)
 
     class Meta:

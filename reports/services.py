@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
@@ -258,6 +259,8 @@ def _enqueue(job_id: int) -> None:
             "Could not send report job %s to the broker (%s: %s); the sweeper sends it again",
             job_id, type(error).__name__, error,
         )
+        # Marked, so the sweeper's next run sends it again without waiting for it to look stale.
+        ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(unsent=True)
 
 
 def _generate_in_thread(job_id: int) -> None:
@@ -565,7 +568,8 @@ def jobs_sweep_stale(*, now=None) -> SweepResult:
     A running job whose heartbeat is older than REPORT_STALE_MINUTES (its worker was
     killed or hung) goes back to the queue, or fails once it has been started
     REPORT_MAX_ATTEMPTS times. A queued job waiting longer than that (its message was
-    lost, e.g. the broker was down) is sent again. Runs from celery beat
+    lost) or whose task could not be sent at all (the broker was down) is sent again.
+    Runs from celery beat
     (settings.CELERY_BEAT_SCHEDULE, every REPORTS_SWEEP_SECONDS).
     """
     now = now or timezone.now()
@@ -585,11 +589,11 @@ def jobs_sweep_stale(*, now=None) -> SweepResult:
         job.save(update_fields=["status", "queued_at", "progress"])
         result.requeued.append(job.pk)
     waiting = ReportJob.objects.select_for_update(skip_locked=True).filter(
-        status=ReportJob.Status.QUEUED, queued_at__lt=before
+        Q(queued_at__lt=before) | Q(unsent=True), status=ReportJob.Status.QUEUED
     )
     for job in waiting:
-        job.queued_at = now
-        job.save(update_fields=["queued_at"])
+        job.queued_at, job.unsent = now, False
+        job.save(update_fields=["queued_at", "unsent"])
         result.resent.append(job.pk)
     for job_id in result.requeued + result.resent:
         transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))

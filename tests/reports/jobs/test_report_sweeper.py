@@ -87,3 +87,29 @@ def test_finished_jobs_are_never_swept(make_job, sent):
 def test_the_beat_task_runs_the_sweeper(make_job, sent, settings):
     make_job(status="running", attempts=1, heartbeat_at=ago(settings.REPORT_STALE_MINUTES + 1))
     assert tasks.sweep_stale_jobs.delay().get() == 1
+
+
+def test_a_job_whose_task_could_not_be_sent_is_sent_at_the_next_sweep_not_when_stale(
+    make_job, sent, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(job_id):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    job = make_job(status="queued")
+    monkeypatch.setattr(tasks.generate_report, "delay", broker_down)
+    services._enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.unsent
+    monkeypatch.undo()  # the broker is back
+    monkeypatch.setattr(tasks.generate_report, "delay", lambda job_id: sent.append(job_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.jobs_sweep_stale()
+    job.refresh_from_db()
+    assert result.resent == [job.pk] and sent == [job.pk] and not job.unsent
+
+
+def test_a_fresh_queued_job_that_was_sent_is_left_alone(make_job, sent, django_capture_on_commit_callbacks):
+    make_job(status="queued")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.jobs_sweep_stale()
+    assert result.resent == [] and sent == []
