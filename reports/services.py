@@ -122,7 +122,7 @@ def districts_visible_to(user):
     if is_analyst(user):
         return District.objects.all()
     if roles.has_role(user, roles.COORDINATOR):
-        return District.objects.filter(assignments__user=user)
+        return roles.assigned_districts(user)
     return District.objects.none()
 
 

@@ -96,14 +96,14 @@ def can_coordinate(user) -> bool:
 
 def works_in(user, district: District) -> bool:
     """District scope: admins everywhere, everyone else only where they are assigned."""
-    return user.is_superuser or user.assignments.filter(district=district).exists()
+    return user.is_superuser or roles.assigned_districts(user).filter(pk=district.pk).exists()
 
 
 def paper_districts(user):
     """The districts whose paper sheets a user works on."""
     if user.is_superuser:
         return District.objects.all()
-    return District.objects.filter(assignments__user=user)
+    return roles.assigned_districts(user)
 
 
 # ---------------------------------------------------------------------------- batches

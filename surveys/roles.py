@@ -25,13 +25,26 @@ def has_role(user, role: str) -> bool:
     return role in role_names(user)
 
 
+def assigned_districts(user):
+    """The districts a user is assigned to, and those under them: a coordinator of
+    Karaganda city works in its two city districts, one of the region in every district."""
+    from django.db.models import Q
+
+    from checklist.models import District
+
+    if not user.is_authenticated:
+        return District.objects.none()
+    assigned = Q(assignments__user=user) | Q(parent__assignments__user=user) | Q(parent__parent__assignments__user=user)
+    return District.objects.filter(pk__in=District.objects.filter(assigned).values("pk"))
+
+
 def districts_of(user):
     """The districts a user may see: all for analysts and admins, else their assignments."""
     from checklist.models import District
 
     if user.is_superuser or has_role(user, ANALYST):
         return District.objects.all()
-    return District.objects.filter(assignments__user=user)
+    return assigned_districts(user)
 
 
 def ensure_groups() -> None:

@@ -75,11 +75,10 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     # PBKDF2 at Django's production strength costs most of a second per password on this
-    # machine, and nearly every test makes staff users. Tests that run production
-    # processes use their own settings; nothing here checks the hasher's strength.
+    # machine, and nearly every test makes staff users; nothing here checks its strength.
     from django.test.utils import override_settings
 
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+    with override_settings(PASSWORD_HASHERS=["tests.hashers.OneRoundPBKDF2PasswordHasher"]):
         yield
 
 

@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from safetysurvey import backup
 from safetysurvey.backup import BackupError, backup_app_labels, backup_export, backup_restore
-from surveys.demo import demo_seed
+from surveys.demo import DEMO_BATCH, demo_seed
 from surveys.models import Assignment, Response
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,7 +61,8 @@ def test_the_backup_covers_the_project_apps_users_and_tokens_but_not_sessions_or
 
 def test_export_flush_restore_gives_back_every_row(data, tmp_path):
     exported = backup_export(path=tmp_path / "backup.zip")
-    assert exported.counts["surveys.response"] == 120
+    assert exported.counts["surveys.response"] == 120 + DEMO_BATCH["agreeing"]  # and the demo's paper sheets
+    assert exported.counts["surveys.sheet"] == DEMO_BATCH["size"]
     assert exported.counts["auth.user"] == 5 and exported.counts["authtoken.token"] == 1
 
     call_command("flush", interactive=False, verbosity=0)
@@ -102,7 +103,7 @@ def test_a_database_with_data_is_refused_and_left_alone(data, tmp_path):
     Response.objects.filter(pk__in=Response.objects.values("pk")[:20]).delete()
     with pytest.raises(BackupError, match="already holds data"):
         backup_restore(path=tmp_path / "backup.zip")
-    assert Response.objects.count() == 100
+    assert Response.objects.count() == 100 + DEMO_BATCH["agreeing"]
 
 
 def test_force_replaces_the_database_with_the_backup(data, tmp_path):
@@ -143,7 +144,8 @@ def test_a_backup_that_fails_halfway_restores_nothing(data, tmp_path):
     with zipfile.ZipFile(path) as archive:
         lines = archive.read("surveys.jsonl").decode().splitlines()
     # The last response points at a district that is not in the backup.
-    broken = lines[:-1] + [lines[-1].replace('"district": ', '"district": 99999, "was": ', 1)]
+    last = max(i for i, line in enumerate(lines) if '"model": "surveys.response"' in line)
+    broken = [*lines[:last], lines[last].replace('"district": ', '"district": 99999, "was": ', 1), *lines[last + 1:]]
     assert broken != lines
     body = ("\n".join(broken) + "\n").encode()
 
