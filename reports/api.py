@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from checklist.definition import LANGUAGES
 from checklist.models import District
+from surveys.api import DETAIL, FORBIDDEN, ListErrorsField, messages_field
 from surveys.models import Wave
 
 from . import services
@@ -36,9 +37,19 @@ class IsReportsUser(BasePermission):
         return services.can_use_reports(request.user)
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A row by its code. A code with a NUL character is unknown without asking the database:
+    PostgreSQL cannot compare text holding one (a DataError, which would be a 500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 class ReportRequestSerializer(serializers.Serializer):
     scope = serializers.CharField(help_text=_('"region" or a district code such as KRG-KZB.'))
-    wave = serializers.SlugRelatedField(
+    wave = CodeField(
         slug_field="code", queryset=Wave.objects.all(), error_messages={"does_not_exist": UNKNOWN_WAVE}
     )
     # Plain codes, as in the survey API, so the schema has one language enum.
@@ -86,17 +97,42 @@ class ReportJobSerializer(serializers.ModelSerializer):
         return job.requested_by.get_username() if job.requested_by else None
 
 
+REQUEST_ERRORS = inline_serializer(
+    "ReportRequestErrors",
+    {
+        "scope": messages_field(),
+        "wave": messages_field(),
+        "language": messages_field(),
+        "formats": ListErrorsField(required=False),
+        "non_field_errors": messages_field(),
+        "detail": serializers.CharField(required=False, help_text=_("The body as a whole: too large, not JSON.")),
+    },
+)
+NOT_FOUND = OpenApiResponse(DETAIL, description=_("No such job or file in your districts."))
+# The media types of what jobs store (reports.rendering, reports.exports).
+FILE_TYPES = ["text/html", "application/pdf", "text/csv", "application/vnd.openxmlformats-officedocument."
+              "spreadsheetml.sheet", "application/x-spss-sav"]
+
+
 class ReportJobCreate(APIView):
     permission_classes = [IsReportsUser]
 
     @extend_schema(
         operation_id="reports_create",
         request=ReportRequestSerializer,
+        examples=[
+            OpenApiExample(
+                _("The report of a district"),
+                value={"scope": "KRG-KZB", "wave": "2020", "language": "ru", "formats": ["pdf", "html"]},
+                request_only=True,
+            ),
+        ],
         responses={
             202: OpenApiResponse(ReportJobSerializer, description=_("Queued (or already being made).")),
             200: OpenApiResponse(ReportJobSerializer, description=_("Unchanged input: the finished job.")),
-            400: OpenApiResponse(description=_("Field errors.")),
-            403: OpenApiResponse(description=FORBIDDEN_REQUEST),
+            400: OpenApiResponse(REQUEST_ERRORS, description=_("Field errors.")),
+            403: OpenApiResponse(DETAIL, description=FORBIDDEN_REQUEST),
+            415: OpenApiResponse(DETAIL, description=_("Not application/json.")),
         },
         summary=_("Request a report or an export"),
     )
@@ -119,7 +155,7 @@ class ReportJobDetail(APIView):
 
     @extend_schema(
         operation_id="reports_retrieve",
-        responses={200: ReportJobSerializer, 404: OpenApiResponse(description=_("No such job in your districts."))},
+        responses={200: ReportJobSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
         summary=_("A report job: status, progress and file links"),
     )
     def get(self, request, job_id: int):
@@ -133,8 +169,9 @@ class ReportFileDownload(APIView):
     @extend_schema(
         operation_id="reports_file_download",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file.")),
-            404: OpenApiResponse(description=_("No such file in your districts.")),
+            **{(200, kind): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file.")) for kind in FILE_TYPES},
+            403: FORBIDDEN,
+            404: NOT_FOUND,
         },
         summary=_("Download a report file (logged)"),
     )
@@ -210,11 +247,11 @@ class AggregatesSerializer(serializers.Serializer):
 
 
 class AggregatesQuerySerializer(serializers.Serializer):
-    wave = serializers.SlugRelatedField(
+    wave = CodeField(
         slug_field="code", queryset=Wave.objects.all(), required=False,
         error_messages={"does_not_exist": UNKNOWN_WAVE},
     )
-    district = serializers.SlugRelatedField(
+    district = CodeField(
         slug_field="code", queryset=District.objects.all(), required=False,
         error_messages={"does_not_exist": UNKNOWN_DISTRICT},
     )
@@ -239,8 +276,13 @@ class Aggregates(APIView):
         ],
         responses={
             200: AggregatesSerializer,
-            400: OpenApiResponse(description=_("Unknown wave or district.")),
-            403: OpenApiResponse(description=_("Not your district.")),
+            400: OpenApiResponse(
+                inline_serializer("AggregatesQueryErrors", {"wave": messages_field(), "district": messages_field()}),
+                description=_("Unknown wave or district."),
+            ),
+            403: OpenApiResponse(
+                DETAIL, description=_("Not logged in, not of the working group, or not your district.")
+            ),
         },
         summary=_("The figures of a wave by district, small cells suppressed"),
     )

@@ -5,8 +5,8 @@ from . import api
 reports_api = (
     [
         path("reports/", api.ReportJobCreate.as_view(), name="create"),
-        path("reports/<int:job_id>/", api.ReportJobDetail.as_view(), name="detail"),
-        path("reports/<int:job_id>/files/<int:file_id>/", api.ReportFileDownload.as_view(), name="file"),
+        path("reports/<id:job_id>/", api.ReportJobDetail.as_view(), name="detail"),
+        path("reports/<id:job_id>/files/<id:file_id>/", api.ReportFileDownload.as_view(), name="file"),
         path("aggregates/", api.Aggregates.as_view(), name="aggregates"),
     ],
     "reports-api",

@@ -237,7 +237,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON of at most 64 KiB, refusing what PostgreSQL's jsonb and text cannot hold (NUL, unpaired
+    # surrogates) with a 400 rather than failing on it with a 500: surveys/parsers.py.
+    "DEFAULT_PARSER_CLASSES": ["surveys.parsers.BoundedJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     # Two models call their states "status": name each set after what it is the state of.
@@ -245,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "SheetStatusEnum": "surveys.paper_models.Sheet.Status",
         "ReportJobStatusEnum": "reports.models.ReportJob.Status",
     },
+    # Row ids in paths (<id:...>, safetysurvey/converters.py).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     "TITLE": "safetysurvey API",
     "DESCRIPTION": "Community safety checklist: responses, paper entry and reports.",
     "VERSION": "1.0.0",

@@ -1,11 +1,17 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .converters import IdConverter
+
+# Before the apps' URLconfs below are imported: they use <id:...> for row ids.
+register_converter(IdConverter, "id")
 
 # A database outage outside any view answers 503, not 500 (safetysurvey/outages.py).
 handler500 = "safetysurvey.views.server_error"
+# An unknown path under /api/ answers JSON, not an HTML page.
+handler404 = views.page_not_found
 
 urlpatterns = [
     path("", views.home, name="home"),

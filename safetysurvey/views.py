@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from rest_framework.exceptions import NotFound
 
 from .outages import DATABASE_ERRORS, database_unavailable
 
@@ -20,6 +21,17 @@ READY_TIMEOUT_SECONDS = 2
 def home(request):
     """The front page: residents go to the survey; staff find their tools."""
     return render(request, "home.html")
+
+
+def page_not_found(request, exception):
+    """404 (settings.DEBUG off): JSON `{"detail": ...}` under /api/, as every API answer is and as
+    the schema says (a path the URLconf does not know, e.g. /api/v1/reports/abc/); the usual page
+    elsewhere."""
+    if request.path.startswith("/api/"):
+        # Unescaped UTF-8, as DRF's renderer writes every other API answer.
+        body = {"detail": str(NotFound.default_detail)}
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return defaults.page_not_found(request, exception)
 
 
 @never_cache

@@ -28,7 +28,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from checklist.answers import clean_answers
+from checklist.answers import NOT_AN_OPTION, clean_answers
 from checklist.definition import LANGUAGES, definition_for, pick
 from checklist.models import District
 
@@ -56,6 +56,44 @@ UNKNOWN_LANG_PARAMETER = _("Use lang=ru, lang=kk or lang=en, or leave it out for
 
 # Public lists change a few times a year; clients and proxies may keep them this long.
 PUBLIC_MAX_AGE = 300
+
+
+# --------------------------------------------------------------------------- error bodies
+# Shared by every API of the project (surveys/paper_api.py, reports/api.py), so that the schema
+# says what DRF really answers: `{"detail": "..."}` for the request as a whole, a list of messages
+# per field, and for `answers` a message list per item code (or one list when it is no object).
+
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
+FORBIDDEN = OpenApiResponse(
+    DETAIL,
+    description="No or an invalid token or session (`Authentication credentials were not provided.`, "
+    "`Invalid token.`), or a role or district that may not do this.",
+)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "object", "additionalProperties": MESSAGES}, MESSAGES],
+        "description": "Item code -> messages; or a list of messages when `answers` is missing or not an object.",
+    }
+)
+class AnswerErrorsField(serializers.Field):
+    """Documents the errors of an `answers` object (never parses anything)."""
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "object", "additionalProperties": MESSAGES}, MESSAGES],
+        "description": "Messages; or, when some elements are wrong, element index -> messages.",
+    }
+)
+class ListErrorsField(serializers.Field):
+    """Documents the errors of a list field (DRF keys them by index when elements fail)."""
+
+
+def messages_field(**kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), required=False, **kwargs)
 
 
 # --------------------------------------------------------------------------- reading
@@ -166,10 +204,22 @@ LANG_PARAMETER = OpenApiParameter(
 )
 LANG_ERROR = inline_serializer("LangError", {"lang": serializers.ListField(child=serializers.CharField())})
 NOT_MODIFIED = OpenApiResponse(description="Not modified: the ETag sent in If-None-Match still holds.")
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="The ETag of the copy the client has: a 304 without a body when it still holds.",
+)
+ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304], required=True,
+    description="Names this content; send it back in If-None-Match.",
+)
+CACHE_CONTROL = OpenApiParameter(
+    "Cache-Control", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304], required=True,
+    description=f"public, max-age={PUBLIC_MAX_AGE}",
+)
 
 
 def _lang(request) -> tuple[str | None, Response | None]:
-    lang = request.query_params.get("lang") or None
+    lang = request.query_params.get("lang")
     if lang is not None and lang not in LANGUAGES:
         return None, Response({"lang": [str(UNKNOWN_LANG_PARAMETER)]}, status=status.HTTP_400_BAD_REQUEST)
     return lang, None
@@ -196,7 +246,13 @@ class ChecklistView(APIView):
         summary="The published checklist",
         description="The newest published checklist version with its sections, items and answer options, "
         "in Russian, Kazakh and English. Cacheable: send the ETag back in If-None-Match for a 304.",
-        parameters=[LANG_PARAMETER],
+        parameters=[
+            LANG_PARAMETER, IF_NONE_MATCH, ETAG, CACHE_CONTROL,
+            OpenApiParameter(
+                "Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304],
+                description="When the version was published (an HTTP date).",
+            ),
+        ],
         responses={
             200: ChecklistSerializer,
             304: NOT_MODIFIED,
@@ -232,7 +288,7 @@ class DistrictListView(APIView):
         summary="Districts",
         description="The region's hierarchy (region > city or district > city district). Send the `code` of a "
         "unit with `takes_responses: true` as a response's district. Cacheable (ETag).",
-        parameters=[LANG_PARAMETER],
+        parameters=[LANG_PARAMETER, IF_NONE_MATCH, ETAG, CACHE_CONTROL],
         responses={200: DistrictSerializer(many=True), 304: NOT_MODIFIED, 400: LANG_ERROR},
         tags=["survey"],
     )
@@ -254,14 +310,16 @@ class DistrictListView(APIView):
         "type": "object",
         "description": "Item code -> value: an option value (integer) for likert, single and yes_no; a list of "
         "option values for multiple; a number for number; a string for text and place. Leave out what "
-        "was not answered.",
+        "was not answered (null, \"\" and [] mean the same).",
+        # "number" includes the integers (3.0 is option 3 too): listing "integer" as well would make
+        # every option value match two branches of oneOf, i.e. none.
         "additionalProperties": {
             "oneOf": [
-                {"type": "integer"},
                 {"type": "number"},
                 {"type": "string"},
-                {"type": "array", "items": {"type": "integer"}},
-            ]
+                {"type": "array", "items": {"type": "number"}},
+            ],
+            "nullable": True,
         },
         "example": {"safe_walk_dark": 3, "safe_walk_day": 4, "unsafe_place_type": 2, "unsafe_bus_route": "12A"},
     }
@@ -278,6 +336,17 @@ class AnswersField(serializers.Field):
 
     def to_representation(self, value):
         return value
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _well_formed(value) -> bool:
+    """One of the answer types the schema documents: null, a number, a string, a list of numbers."""
+    if isinstance(value, list):
+        return all(_is_number(item) for item in value)
+    return value is None or isinstance(value, str) or _is_number(value)
 
 
 class ClientIdField(serializers.UUIDField):
@@ -304,6 +373,15 @@ class ResponseInSerializer(serializers.Serializer):
         "(200) instead of storing a second one, so a retry after a lost connection is safe.",
     )
 
+    def validate_answers(self, answers: dict) -> dict:
+        # A value of none of the documented types is refused here, before a retry could be answered
+        # with the stored response: a retry is the same request again, so it is well-formed.
+        # (all_errors puts clean_answers' own message for the item in its place.)
+        malformed = {str(code): [str(NOT_AN_OPTION)] for code, value in answers.items() if not _well_formed(value)}
+        if malformed:
+            raise serializers.ValidationError(malformed)
+        return answers
+
     def validate_district(self, code: str) -> District:
         district = current.district_by_code(code)
         if district is None:
@@ -318,7 +396,9 @@ class ResponseInSerializer(serializers.Serializer):
         errors = dict(self.errors)
         answers = self.initial_data.get("answers") if isinstance(self.initial_data, dict) else None
         checklist, _wave = current.current_checklist_and_wave()
-        if "answers" not in errors and isinstance(answers, dict) and checklist is not None:
+        # A list under "answers" is about the object as a whole; a dict names malformed values, which
+        # clean_answers names too, with its own messages, among all the other items' errors.
+        if not isinstance(errors.get("answers"), list) and isinstance(answers, dict) and checklist is not None:
             _cleaned, answer_errors = clean_answers(definition_for(checklist), answers)
             if answer_errors:
                 errors["answers"] = answer_errors
@@ -373,18 +453,14 @@ def stored_data(response: SurveyResponse) -> dict:
 RESPONSE_ERRORS = inline_serializer(
     "ResponseErrors",
     {
-        "district": serializers.ListField(child=serializers.CharField(), required=False),
-        "language": serializers.ListField(child=serializers.CharField(), required=False),
-        "answers": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()), required=False,
-            help_text="Item code -> messages; or a list of messages when `answers` is not an object.",
-        ),
-        "client_id": serializers.ListField(child=serializers.CharField(), required=False),
-        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
+        "district": messages_field(),
+        "language": messages_field(),
+        "answers": AnswerErrorsField(required=False),
+        "client_id": messages_field(),
+        "non_field_errors": messages_field(),
         "detail": serializers.CharField(required=False, help_text="The body as a whole: too large, not JSON."),
     },
 )
-DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
 SURVEY_CLOSED = inline_serializer(
     "SurveyClosed",
     {
@@ -423,12 +499,11 @@ EXAMPLE_STORED = {
 
 
 def _stored_under_client_id(data) -> SurveyResponse | None:
-    field = ClientIdField()
-    try:
-        client_id = field.to_internal_value(data.get("client_id")) if isinstance(data, dict) else None
-    except serializers.ValidationError:
+    """The response a well-formed request with a client_id was already stored as (a retry)."""
+    serializer = ResponseInSerializer(data=data)
+    if not serializer.is_valid() or not (client_id := serializer.validated_data.get("client_id")):
         return None
-    return stored_response(client_id) if client_id else None
+    return stored_response(client_id)
 
 
 class ResponseCreateView(APIView):
@@ -448,6 +523,12 @@ class ResponseCreateView(APIView):
             "Messages follow Accept-Language (ru, kk, en). Limited per client network per hour (429)."
         ),
         request=ResponseInSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429], required=True,
+                description="Seconds until the hour ends and the network may send responses again.",
+            ),
+        ],
         responses={
             201: ResponseOutSerializer,
             200: OpenApiResponse(ResponseOutSerializer, description="Already stored under this client_id."),

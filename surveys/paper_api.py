@@ -6,12 +6,13 @@ form does the work, so the answers get the same checks and the same messages.
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from .api import DETAIL, EXAMPLE_BODY, FORBIDDEN, AnswerErrorsField, AnswersField, messages_field
 from .paper_models import Batch, Sheet
 from .paper_selectors import batch_counts, batches_with_counts
 from .paper_services import (
@@ -22,6 +23,7 @@ from .paper_services import (
     sheet_for_entry,
     works_in,
 )
+from .serials import make_serial
 
 NOT_A_KEYER = _("Only volunteers and coordinators enter paper sheets.")
 
@@ -34,9 +36,9 @@ class CanKey(permissions.BasePermission):
 
 
 class EntryIn(serializers.Serializer):
-    serial = serializers.CharField(max_length=80, help_text="The sheet serial, e.g. KRG-KZB-2020-000123-7.")
-    answers = serializers.DictField(
-        child=serializers.JSONField(),
+    serial = serializers.CharField(max_length=80, help_text="The sheet serial, e.g. KRG-KZB-2020-000123-2.")
+    # The public API's field: the same value types in the schema, the same message for a non-object.
+    answers = AnswersField(
         help_text="Item code -> value as on the sheet: the option value (an integer), a list of them for "
         "multiple choice, a number, or text. Leave out what is blank on the paper.",
     )
@@ -82,10 +84,14 @@ class BatchOut(serializers.Serializer):
 ERRORS_400 = inline_serializer(
     "PaperEntryErrors",
     {
-        "serial": serializers.ListField(child=serializers.CharField(), required=False),
-        "answers": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False),
+        "serial": messages_field(),
+        "answers": AnswerErrorsField(required=False),
+        "non_field_errors": messages_field(),
+        "detail": serializers.CharField(required=False, help_text="The body as a whole: too large, not JSON."),
     },
 )
+# The first sheet of Kazybek Bi district in wave 2020, keyed with the public API's example answers.
+EXAMPLE_ENTRY = {"serial": make_serial("KRG-KZB", "2020", 1), "answers": EXAMPLE_BODY["answers"]}
 
 
 class EntryCreate(APIView):
@@ -100,8 +106,13 @@ class EntryCreate(APIView):
         responses={
             201: EntryOut,
             400: OpenApiResponse(ERRORS_400, description="Nothing stored; messages by field and by item code."),
-            403: OpenApiResponse(description="The sheet belongs to a district you do not work in."),
+            403: OpenApiResponse(
+                DETAIL, description="Not a volunteer or coordinator, not logged in, or the sheet belongs to a "
+                "district you do not work in."
+            ),
+            415: OpenApiResponse(DETAIL, description="Not application/json."),
         },
+        examples=[OpenApiExample("A sheet keyed in", value=EXAMPLE_ENTRY, request_only=True)],
         tags=["paper"],
     )
     def post(self, request):
@@ -134,7 +145,7 @@ class BatchList(APIView):
     @extend_schema(
         operation_id="paper_batch_list",
         summary="The batches of your districts",
-        responses={200: BatchOut(many=True)},
+        responses={200: BatchOut(many=True), 403: FORBIDDEN},
         tags=["paper"],
     )
     def get(self, request):
@@ -153,8 +164,11 @@ class BatchStatus(APIView):
                 "PaperBatchStatus",
                 {"batch": BatchOut(), "counts": CountsOut(), "sheets": SheetOut(many=True)},
             ),
-            403: OpenApiResponse(description="The batch belongs to a district you do not work in."),
-            404: OpenApiResponse(description="No such batch."),
+            403: OpenApiResponse(
+                DETAIL, description="Not a volunteer or coordinator, not logged in, or the batch belongs to a "
+                "district you do not work in."
+            ),
+            404: OpenApiResponse(DETAIL, description="No such batch."),
         },
         tags=["paper"],
     )

@@ -27,7 +27,7 @@ class SerialForm(forms.Form):
                 "autocapitalize": "characters",
                 "spellcheck": "false",
                 "class": "serial-input",
-                "placeholder": "KRG-KZB-2020-000123-7",
+                "placeholder": "KRG-KZB-2020-000123-2",
             }
         ),
         help_text=_("Type it or scan the QR code; press Enter."),

@@ -30,7 +30,7 @@ from .paper_models import Batch, PaperEntry, Sheet, SheetChange
 from .serials import make_serial, normalise_serial, serial_problem
 from .services import ResponseRejected, response_submit
 
-SERIAL_MALFORMED = _("A sheet serial looks like KRG-KZB-2020-000123-7: district, wave, number, check character.")
+SERIAL_MALFORMED = _("A sheet serial looks like KRG-KZB-2020-000123-2: district, wave, number, check character.")
 SERIAL_CHECK_FAILED = _(
     "The last character of this serial does not match the rest: look for a typing error "
     "(two characters swapped or one mistyped)."

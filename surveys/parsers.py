@@ -1,4 +1,5 @@
-"""The JSON parser of the public response API: bounded in size, depth and content.
+"""The JSON parser of every API (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]): bounded in size,
+depth and content.
 
 DRF's JSONParser reads the whole body into memory first (up to Django's
 DATA_UPLOAD_MAX_MEMORY_SIZE, above which Django answers with its own HTML error page).

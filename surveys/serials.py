@@ -1,6 +1,6 @@
 """Sheet serials and their check character: pure functions, no database.
 
-A serial reads `KRG-KZB-2020-000123-7`: district code, wave code, the sheet's number
+A serial reads `KRG-KZB-2020-000123-2`: district code, wave code, the sheet's number
 within that district and wave (six digits), and one check character.
 
 The check character follows ISO/IEC 7064 MOD 37-2, the standard pure system for

@@ -88,6 +88,17 @@ def test_a_retry_of_a_stored_response_still_gets_its_200_over_the_limit(client, 
     assert again.json() == first.json()
 
 
+def test_over_the_limit_a_malformed_request_with_a_stored_client_id_gets_429_not_the_stored_response(
+    client, body, limit_of_two
+):
+    body["client_id"] = str(uuid.uuid4())
+    post(client, body)
+    post(client, body | {"client_id": str(uuid.uuid4())})
+    assert post(client, {"client_id": body["client_id"]}).status_code == 429
+    assert post(client, body | {"answers": {"safe_walk_day": {"x": 1}}}).status_code == 429
+    assert post(client, body).status_code == 200
+
+
 def test_the_api_and_the_resident_form_share_one_limit(client, body, limit_of_two, fill_in):
     assert fill_in(REMOTE_ADDR=ADDRESS).status_code == 302
     assert post(client, body).status_code == 201

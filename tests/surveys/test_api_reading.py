@@ -64,6 +64,13 @@ def test_an_unknown_language_parameter_is_refused_with_a_message(client, survey_
     assert list(response.json()) == ["lang"]
 
 
+@pytest.mark.parametrize("url", [CHECKLIST, DISTRICTS])
+def test_an_empty_language_parameter_is_refused_too(client, survey_ready, url):
+    # The schema allows ru, kk or en, or no parameter: an empty one is neither.
+    response = client.get(f"{url}?lang=")
+    assert response.status_code == 400 and list(response.json()) == ["lang"]
+
+
 def test_the_checklist_carries_an_etag_and_a_public_cache_lifetime(client, survey_ready):
     response = client.get(CHECKLIST)
     assert response["ETag"] == '"checklist-1-all"'

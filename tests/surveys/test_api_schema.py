@@ -104,6 +104,19 @@ def test_swagger_ui_is_served_from_our_own_static_files(client, db, settings):
     assert "<script>" not in html  # its settings come from a separate script (a CSP without inline scripts)
 
 
+def test_every_request_example_matches_its_request_schema(schema):
+    # A strict client validates what it sends: `oneOf: [integer, number]` once refused every option value.
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            for name, example in body.get("examples", {}).items():
+                request = _nullable_to_json_schema({**body["schema"], "components": schema["components"]})
+                jsonschema.validate(example["value"], request), (method, path, name)
+                checked += 1
+    assert checked >= 3  # the response, the paper entry, the report request
+
+
 def test_the_schema_check_itself_refuses_a_body_of_the_wrong_shape(schema):
     with pytest.raises(jsonschema.ValidationError):
         validate(schema, "/api/v1/districts/", "get", 200, [{"code": 1, "takes_responses": "yes"}])

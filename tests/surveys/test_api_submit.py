@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.test import Client
 
+from checklist.answers import NOT_AN_OPTION
 from checklist.scoring import respondent_scores
 from surveys.models import Response
 
@@ -102,6 +103,23 @@ def test_a_repeated_client_id_returns_the_stored_response_even_after_the_wave_cl
     again = post(client, body)
     assert again.status_code == 200
     assert again.json() == first
+
+
+@pytest.mark.parametrize("value", [True, {"value": 2}, ["2"], [[2]]], ids=repr)
+def test_a_repeated_client_id_with_an_answer_of_no_documented_type_is_refused_with_400(client, body, value):
+    # A retry is the same request again, so it is well-formed; this one is not, whatever its client_id.
+    body["client_id"] = str(uuid.uuid4())
+    first = post(client, body).json()
+    again = post(client, body | {"answers": body["answers"] | {"safe_walk_day": value}})
+    assert again.status_code == 400 and again.json() == {"answers": {"safe_walk_day": [str(NOT_AN_OPTION)]}}
+    assert post(client, body).json() == first
+
+
+def test_null_an_empty_string_and_an_empty_list_are_answers_left_out(client, body):
+    body["answers"] |= {"unsafe_place_note": None, "unsafe_bus_route": "", "safe_walk_dark_would": []}
+    assert post(client, body).status_code == 201
+    stored = Response.objects.get().answers
+    assert not {"unsafe_place_note", "unsafe_bus_route", "safe_walk_dark_would"} & set(stored)
 
 
 @pytest.mark.django_db(transaction=True)

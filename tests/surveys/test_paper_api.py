@@ -1,6 +1,8 @@
 """The paper API: create an entry for a sheet serial, read a batch's status. Token or
 session auth, the same checks and messages as the form, described in the OpenAPI schema."""
 
+import json
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -8,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from checklist.answers import NOT_AN_OPTION, REQUIRED
+from surveys import parsers
 from surveys.models import Response
 from surveys.paper_models import PaperEntry
 from surveys.paper_services import ALREADY_ENTERED_BY_YOU, SERIAL_CHECK_FAILED
@@ -113,6 +116,28 @@ def test_anonymous_and_analyst_requests_are_refused(api, analyst, sheet, sheet_a
     )
     analyst_client = with_token(APIClient(), analyst)
     assert analyst_client.post(ENTRIES, {"serial": sheet.serial, "answers": {}}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "raw_note",
+    [r'"near the\u0000 market"', r'"near the \ud800 market"'],
+    ids=["a NUL character", "an unpaired surrogate"],
+)
+def test_text_the_database_cannot_store_is_refused_with_400_and_nothing_stored(
+    api, volunteer_a, sheet, sheet_answers, raw_note
+):
+    # jsonb refuses both (PostgreSQL's error would be a 500); SQLite would keep what PostgreSQL cannot.
+    raw = json.dumps({"serial": sheet.serial, "answers": {**sheet_answers, "unsafe_place_note": "__RAW__"}})
+    response = with_token(api, volunteer_a).generic(
+        "POST", ENTRIES, raw.replace('"__RAW__"', raw_note), content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json() == {"detail": ru(parsers.UNSTORABLE)}
+    assert not PaperEntry.objects.exists()
+
+
+def test_a_batch_id_too_large_for_the_database_is_a_json_404(api, volunteer_a):
+    response = with_token(api, volunteer_a).get(f"/api/v1/paper/batches/{2**63}/")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
 
 
 def test_a_batch_status_gives_counts_and_every_sheet(api, volunteer_a, paper_batch, sheet, sheet_answers):

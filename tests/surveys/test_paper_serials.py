@@ -1,5 +1,7 @@
 """Sheet serials carry an ISO/IEC 7064 MOD 37-2 check character that catches typing errors."""
 
+import re
+
 import pytest
 
 from surveys.serials import ALPHABET, check_character, make_serial, normalise_serial, serial_problem
@@ -11,6 +13,16 @@ def test_a_serial_reads_district_wave_number_and_check_character():
     assert SERIAL.startswith("KRG-KZB-2020-000123-")
     assert len(SERIAL.rsplit("-", 1)[1]) == 1
     assert serial_problem(SERIAL) is None
+
+
+def test_the_example_serials_in_the_docs_and_the_api_schema_are_valid():
+    from pathlib import Path
+
+    from surveys import paper_api
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "paper.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"KRG-[A-Z]+-\d{4}-\d{6}-[0-9A-Z*]", docs + paper_api.EntryIn().fields["serial"].help_text))
+    assert shown and all(serial_problem(serial) is None for serial in shown), shown
 
 
 def test_the_check_character_matches_the_published_mod_37_2_example():

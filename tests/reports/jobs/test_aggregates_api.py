@@ -121,3 +121,10 @@ def test_figures_are_cached_until_the_input_changes(
     second = client.get(URL, {"wave": "2020"}).json()
     assert len(loads) == 2 and second["fingerprint"] != first["fingerprint"]
     assert by_code(second)["KRG-KZB"]["n"] == 13
+
+
+@pytest.mark.parametrize("field", ["wave", "district"])
+def test_a_code_with_a_nul_character_is_unknown(api, analyst, responses, field):
+    # PostgreSQL cannot compare text holding NUL: without the check this was a DataError, a 500.
+    response = api(analyst).get(URL, {"wave": "2020", field: "KRG\x00"})
+    assert response.status_code == 400 and set(response.json()) == {field}

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from reports import services
 from reports.api import UNKNOWN_SCOPE, UNKNOWN_WAVE
 from reports.models import DownloadLog, ReportJob
+from surveys import parsers
 
 URL = "/api/v1/reports/"
 
@@ -87,6 +88,22 @@ def test_bad_input_is_a_400_with_field_messages(api, analyst, responses, no_brok
     assert missing.status_code == 400 and set(missing.json()) == {"scope", "wave", "language", "formats"}
     assert api(analyst).post(URL, body(formats=[]), format="json").status_code == 400
     assert not ReportJob.objects.exists()
+
+
+def test_a_nul_character_in_the_body_is_refused_with_400(api, analyst, responses, no_broker):
+    # PostgreSQL cannot compare text holding NUL: looking up this wave code was a DataError, a 500.
+    response = api(analyst).post(URL, body(wave="20\x0020"), format="json")
+    assert response.status_code == 400
+    with translation.override("ru"):
+        assert response.json() == {"detail": str(parsers.UNSTORABLE)}
+    assert not ReportJob.objects.exists()
+
+
+def test_ids_too_large_for_the_database_are_a_json_404(api, analyst, responses):
+    # SQLite raised OverflowError on the job id of a file (a 500).
+    for path in (f"{URL}{2**63}/", f"{URL}1/files/{2**63}/", f"{URL}{2**64}/files/1/"):
+        response = api(analyst).get(path)
+        assert response.status_code == 404 and set(response.json()) == {"detail"}, path
 
 
 def test_a_city_with_districts_is_a_field_error(api, analyst, responses, no_broker):
