@@ -1,5 +1,6 @@
 """Path converters of the URLconf."""
 
+from django.urls import register_converter
 from django.urls.converters import IntConverter
 
 # A BigAutoField (settings.DEFAULT_AUTO_FIELD) holds ids up to this.
@@ -15,3 +16,8 @@ class IdConverter(IntConverter):
         if not 1 <= number <= MAX_ID:
             raise ValueError(value)  # the URL resolver reads this as "no match"
         return number
+
+
+# Registered once, when this module is first imported (safetysurvey/urls.py imports it before
+# the apps' URLconfs); a reloaded URLconf does not register it again.
+register_converter(IdConverter, "id")

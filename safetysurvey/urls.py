@@ -1,12 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
-from .converters import IdConverter
-
-# Before the apps' URLconfs below are imported: they use <id:...> for row ids.
-register_converter(IdConverter, "id")
+from . import converters, views  # noqa: F401 (importing converters registers <id:...>, used by the apps' URLconfs)
 
 # A database outage outside any view answers 503, not 500 (safetysurvey/outages.py).
 handler500 = "safetysurvey.views.server_error"
