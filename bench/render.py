@@ -90,6 +90,9 @@ def main() -> None:
     workers.add_argument("--redis", default="redis://127.0.0.1:6379/7",
                          help="the broker (keys get a prefix of their own)")
     workers.add_argument("--timeout", type=float, default=900, help="seconds a run may take before it is abandoned")
+    workers.add_argument("--quiet-below", type=float, metavar="LOAD",
+                         help="before each run, wait (at most --quiet-wait s) until the 1-minute load average is below")
+    workers.add_argument("--quiet-wait", type=float, default=600)
     args = parser.parse_args()
     if args.workers and args.sqlite:
         parser.error("--workers needs --database: worker processes share PostgreSQL, not a SQLite file")
@@ -184,8 +187,12 @@ def phases(text: str) -> list[str]:
 
 
 class Workers:
-    """`celery worker` subprocesses, each in a session of its own (so Ctrl-C reaches only this
-    script, which then stops them), stopped by their process group id in `stop()`."""
+    """`celery worker` subprocesses, each in a process group of its own (so Ctrl-C reaches only
+    this script, which then stops them), stopped by that group's id in `stop()`.
+
+    They stay in this script's session on purpose: Linux shares the CPU fairly between
+    sessions (autogroup), so workers in sessions of their own would get one share each of a
+    busy machine and "scale" only because they took CPU from the neighbours."""
 
     def __init__(self, env: dict[str, str], queue: str, logs: Path):
         self.env, self.queue, self.logs = env, queue, logs
@@ -205,7 +212,7 @@ class Workers:
             ]
             with log.open("wb") as out:
                 process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+                                           process_group=0, preexec_fn=_stop_with_parent)
             process.log = log
             self.processes.append(process)
 
@@ -240,6 +247,14 @@ class Workers:
             if process.poll() is None:
                 process.wait(timeout=10)
         self.processes = []
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec: SIGTERM it if this script dies without cleaning up (SIGKILL)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _signal_group(pgid: int, sig: int) -> None:
@@ -348,12 +363,13 @@ def with_workers(args) -> None:
     def on_signal(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGINT too: a background job ignores it
+        signal.signal(signum, on_signal)
     try:
         for kind in args.runs:
             for n in args.workers:
                 ReportJob.objects.all().delete()  # nothing to reuse: every request makes a job
+                wait_quiet(args)
                 warm = start_ready(workers, n, args, client, prefix)
                 load = os.getloadavg()
                 cpu_before = _cpu_seconds(workers.pids())
@@ -399,6 +415,17 @@ def with_workers(args) -> None:
               f"{base['wall'] / result['wall']:.2f}× | {median['region']} | {median['district']} | "
               f"{statistics.median(r['wait'] for r in result['rows']):.1f} s | {result['cpu']:.1f} s | "
               f"{result['cpu'] / result['wall']:.2f} | {result['pss']:.0f} MB ({result['processes']} processes) |")
+
+
+def wait_quiet(args) -> None:
+    if args.quiet_below is None:
+        return
+    deadline = time.monotonic() + args.quiet_wait
+    while os.getloadavg()[0] >= args.quiet_below and time.monotonic() < deadline:
+        time.sleep(5)
+    load = os.getloadavg()[0]
+    if load >= args.quiet_below:
+        print(f"(the load average stayed at {load:.1f}, above {args.quiet_below}, for {args.quiet_wait:.0f} s)")
 
 
 def start_ready(workers: Workers, n: int, args, client, prefix: str) -> dict[str, str]:
