@@ -78,7 +78,8 @@ def main() -> None:
     parser.add_argument("--language", default="ru")
     parser.add_argument("--repeat", type=int, default=2)
     workers = parser.add_argument_group("real Celery workers (--workers)")
-    workers.add_argument("--workers", type=counts, help="e.g. 1,2: time the jobs with that many worker processes")
+    workers.add_argument("--workers", type=counts,
+                         help="e.g. 1,2: time the jobs with that many worker processes (1,2,1,2: two pairs)")
     workers.add_argument("--layout", choices=("pool", "processes"), default="pool",
                          help="pool: one worker with --concurrency N, as docs/deploying.md runs it (default); "
                               "processes: N workers with --concurrency 1")
@@ -358,7 +359,7 @@ def with_workers(args) -> None:
 
     client = redis.Redis.from_url(args.redis)
     workers = Workers(env, queue, scratch)
-    results: dict[tuple[str, int], dict] = {}
+    results: list[dict] = []
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -393,9 +394,10 @@ def with_workers(args) -> None:
                 pids = workers.pids()
                 cpu, memory = _cpu_seconds(pids) - cpu_before, _pss_mb(pids)
                 workers.stop()
-                results[kind, n] = summary(kind, n, jobs, asked, answered, first, cpu, load, warm)
-                results[kind, n]["pss"], results[kind, n]["processes"] = memory, len(pids)
-                report(results[kind, n], results.get((kind, args.workers[0])))
+                result = summary(kind, n, jobs, asked, answered, first, cpu, load, warm)
+                result["pss"], result["processes"] = memory, len(pids)
+                results.append(result)
+                report(result, baseline(results, kind, args.workers[0]))
     finally:
         workers.stop()
         keys = list(client.scan_iter(f"{prefix}*"))
@@ -406,8 +408,9 @@ def with_workers(args) -> None:
     print("| run | worker processes | load before | all DONE | speed-up | region job (median run) | district job "
           "(median run) | median request to DONE | worker CPU | cores used | PSS of the workers |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for (kind, n), result in results.items():
-        base = results.get((kind, args.workers[0]))
+    for number, result in enumerate(results):
+        kind, n = result["kind"], result["n"]
+        base = baseline(results[: number + 1], kind, args.workers[0])
         runs = {label: [r["run"] for r in result["rows"] if (r["scope"] == "region") == (label == "region")]
                 for label in ("region", "district")}
         median = {label: f"{statistics.median(v):.1f} s" if v else "—" for label, v in runs.items()}
@@ -415,6 +418,11 @@ def with_workers(args) -> None:
               f"{base['wall'] / result['wall']:.2f}× | {median['region']} | {median['district']} | "
               f"{statistics.median(r['wait'] for r in result['rows']):.1f} s | {result['cpu']:.1f} s | "
               f"{result['cpu'] / result['wall']:.2f} | {result['pss']:.0f} MB ({result['processes']} processes) |")
+
+
+def baseline(results: list[dict], kind: str, n: int) -> dict | None:
+    """The latest run of `kind` with `n` workers (so `--workers 1,2,1,2` gives two pairs)."""
+    return next((r for r in reversed(results) if r["kind"] == kind and r["n"] == n), None)
 
 
 def wait_quiet(args) -> None:
