@@ -9,8 +9,25 @@
 
 For each report it prints the wall time and the CPU time of this process (the machine is
 shared: CPU time says what the work costs, wall time what a user waited), split into the
-figures (load_frame, wave_figures, trend), the page (context, charts, template) and the
-PDF (WeasyPrint), plus the number of pages.
+figures (load_frame, wave_figures, trend), the page (the context, and of it the matplotlib
+charts), the template and the PDF (WeasyPrint), plus the number of pages.
+
+With real Celery workers (issue 5, scale-out; PostgreSQL and Redis needed):
+
+    /work/main/.venv/bin/python bench/seed.py --responses 6500 --database bench_render_pilot
+    /work/main/.venv/bin/python bench/render.py --database bench_render_pilot --wave 2023 --workers 1,2
+
+For each count N it starts `celery -A safetysurvey worker --concurrency N` (prefork, as
+docs/deploying.md runs it; `--layout processes` starts N workers of one process instead)
+on a Redis queue and key prefix of its own (--redis, DB 7 by default), waits until every
+pool process has imported the rendering stack, then asks for reports through
+`reports.services.report_request` as an analyst and times each job from the request to
+DONE: `region` is one region report alone; `batch` the region report in ru, kk and en and
+the 14 district reports asked for at once (`nightly`: report_regenerate_current_wave).
+Every run starts from fresh workers and no finished jobs (the benchmark database's jobs
+are deleted, so nothing is reused). It prints per-job and total times, the speed-up over
+the first count, the workers' CPU time and memory, and the load average before each run.
+The workers are stopped by process group id at the end, on Ctrl-C and on SIGTERM.
 """
 
 from __future__ import annotations

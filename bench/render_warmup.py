@@ -17,7 +17,9 @@ import time
 from celery import shared_task
 
 
-@shared_task(name="bench.render_warmup.warm_up", acks_late=False)
+# acks_late (as the report task): a worker whose one pool process is busy holds no second
+# message, so with N workers of one process each the N warm-ups go to N different workers.
+@shared_task(name="bench.render_warmup.warm_up", acks_late=True)
 def warm_up(redis_url: str, key: str, processes: int, timeout: float) -> None:
     import redis
 
