@@ -114,6 +114,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.workers and args.sqlite:
         parser.error("--workers needs --database: worker processes share PostgreSQL, not a SQLite file")
+    if args.workers and not args.database.startswith("bench"):
+        parser.error("--workers deletes every report job of its database before each run: use a benchmark "
+                     "database (bench_...) seeded by bench/seed.py")
     os.environ["DATABASE_URL"] = (
         f"postgres://postgres@127.0.0.1:5432/{args.database}" if args.database else f"sqlite:///{args.sqlite}"
     )
