@@ -311,7 +311,9 @@ def main() -> None:
         from surveys.models import Response
 
         with connection.cursor() as cursor:
-            cursor.execute(f'TRUNCATE "{Response._meta.db_table}"')
+            # CASCADE: paper sheets (and anything else) point at responses; a benchmark
+            # database holds nothing else worth keeping.
+            cursor.execute(f'TRUNCATE "{Response._meta.db_table}" CASCADE')
     seed(args.responses, args.seed)
 
 
