@@ -5,6 +5,7 @@ stores, `ratelimit` counts. Nothing here stores or logs anything about the resid
 """
 
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -150,9 +151,31 @@ def questions(request, code: str):
     return redirect("survey:thanks")
 
 
+# The questions of a blank form, rendered once per checklist definition and language in each
+# process: they are the same for every resident (the client_id, the CSRF token and the CSP
+# nonce are outside them), and rendering 36 questions was most of the page's CPU
+# (BENCHMARKS.md, "Load"). Keyed by the definition object, so a new one (its cache cleared,
+# another version published) is rendered afresh; the object is kept with its text.
+_BLANK_PARTS: dict[tuple[int, str], tuple[object, str]] = {}
+_BLANK_PARTS_KEPT = 12
+
+
+def _blank_parts(form: SurveyForm) -> str:
+    key = (id(form.definition), _language())
+    kept = _BLANK_PARTS.get(key)
+    if kept is not None and kept[0] is form.definition:
+        return kept[1]
+    html = render_to_string("surveys/snippets/parts.html", {"parts": form.parts()})
+    if len(_BLANK_PARTS) >= _BLANK_PARTS_KEPT:
+        _BLANK_PARTS.clear()
+    _BLANK_PARTS[key] = (form.definition, html)
+    return html
+
+
 def _render_form(request, district, checklist, form: SurveyForm, version_changed: bool = False):
     definition = form.definition
-    parts = form.parts()
+    blank = not form.is_bound
+    parts = [] if blank else form.parts()
     context = {
         "district": district,
         "title": pick(definition.title, _language()),
@@ -161,6 +184,7 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
         "errors": [(question, message) for part in parts for question in part.questions for message in question.errors],
         "unanswered": [q for part in parts for q in part.questions if str(REQUIRED) in q.errors],
         "version_changed": version_changed,
+        "blank_parts": _blank_parts(form) if blank else "",
         "honeypot_field": HONEYPOT_FIELD,
         "client_id_field": CLIENT_ID_FIELD,
         "version_field": VERSION_FIELD,
