@@ -279,6 +279,20 @@ def row(name: str, times: list[float], statuses: Counter, failures: int, seconds
     }  # fmt: skip
 
 
+def windows(requests: dict, seconds: float, width: float = 10) -> list[dict]:
+    """All requests by the time they finished, `width` seconds at a time: the ramp-up, the
+    staff's logins and the steady state apart."""
+    samples = sorted((at, ms) for entry in requests.values() for at, ms in zip(entry["at"], entry["times"],
+                                                                                strict=True))  # fmt: skip
+    rows, start = [], 0.0
+    while start < seconds:
+        times = sorted(ms for at, ms in samples if start <= at < start + width)
+        rows.append({"from": start, "to": min(seconds, start + width), "requests": len(times),
+                     "p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "p99": percentile(times, 0.99)})
+        start += width
+    return rows
+
+
 def count_check(outcomes: dict, before: dict, after: dict) -> tuple[bool, list[str]]:
     """Every answered submission is one row; no row without a submission; the sheets add up."""
     lines, ok = [], True
@@ -494,6 +508,9 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     print()
     print_table(rows)
     print()
+    print("all requests by the time they finished: " + "; ".join(
+        f"{w['from']:.0f}-{w['to']:.0f} s: {w['requests']} p50 {w['p50']:.0f} p95 {w['p95']:.0f} ms"
+        for w in windows(results["requests"], seconds)))  # fmt: skip
     print(f"status codes seen by locust: {total['statuses']}; in gunicorn's access log: "
           f"{dict(sorted(server_statuses.items()))}")
     for r in rows[:-1]:
@@ -515,12 +532,14 @@ def run(args: argparse.Namespace, database_url: str) -> int:
           + (f"; endpoints at or above {GOAL_P95_MS} ms: {', '.join(slow)}" if slow else ""))
     ok = check_ok and total["5xx"] == 0 and server_5xx == 0 and total["requests"] > 0
     if args.json:
-        Path(args.json).write_text(json.dumps({
+        summary = {
             "ok": ok, "count_check": check_ok, "count_check_lines": check_lines, "server_5xx": server_5xx,
-            "rows": rows, "outcomes": {k: len(v) if isinstance(v, list) else v for k, v in outcomes.items()},
+            "rows": rows, "windows": windows(results["requests"], seconds),
+            "outcomes": {key: len(value) if isinstance(value, list) else value for key, value in outcomes.items()},
             "report_seconds": durations, "cpu_seconds": cpu, "seconds": seconds, "load_before": load_before,
             "users": args.users, "people": fixed,
-        }, indent=2), encoding="utf-8")  # fmt: skip
+        }  # fmt: skip
+        Path(args.json).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     if not ok:
         print(f"FAILED; the logs are in {workdir}")
     elif not args.keep:

@@ -42,7 +42,7 @@ LANGUAGES = [("ru", 6), ("kk", 3), ("en", 1)]
 
 # --------------------------------------------------------------------------- what was seen
 
-REQUESTS: dict[str, dict] = defaultdict(lambda: {"times": [], "statuses": Counter(), "errors": Counter()})
+REQUESTS: dict[str, dict] = defaultdict(lambda: {"times": [], "at": [], "statuses": Counter(), "errors": Counter()})
 OUTCOMES = {
     "form_attempts": 0,
     "form_stored": [],  # client ids of form submissions answered by the thank-you redirect
@@ -66,6 +66,7 @@ STARTED = time.time()
 def _record(request_type, name, response_time, response=None, exception=None, **_kwargs):
     entry = REQUESTS[name]
     entry["times"].append(response_time)
+    entry["at"].append(round(time.time() - STARTED, 2))  # when it finished, seconds into the run
     status = getattr(response, "status_code", 0) or 0
     entry["statuses"][status] += 1
     if exception is not None:
@@ -78,7 +79,8 @@ def _write(**_kwargs):
         "started": STARTED,
         "stopped": time.time(),
         "requests": {
-            name: {"times": entry["times"], "statuses": dict(entry["statuses"]), "errors": dict(entry["errors"])}
+            name: {"times": entry["times"], "at": entry["at"], "statuses": dict(entry["statuses"]),
+                   "errors": dict(entry["errors"])}  # fmt: skip
             for name, entry in REQUESTS.items()
         },
         "outcomes": OUTCOMES,
