@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from checklist.answers import REQUIRED
 from checklist.definition import definition_for, pick
-from checklist.models import Checklist, District, translated
+from checklist.models import District, translated
 
-from . import ratelimit
+from . import current, ratelimit
 from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
-from .models import Response, Wave
+from .models import Response
 from .services import ResponseRejected, response_submit
 
 RATE_LIMIT_SCOPE = "survey"
@@ -28,9 +28,9 @@ def _language() -> str:
 
 
 def _open_survey():
-    """(checklist, wave) when residents can answer, else None."""
-    checklist = Checklist.current()
-    wave = Wave.current()
+    """(checklist, wave) when residents can answer, else None. Read from the per-process
+    cache the API uses too (surveys/current.py): no query on most pages."""
+    checklist, wave = current.current_checklist_and_wave()
     if checklist is None or wave is None:
         return None
     return checklist, wave
@@ -46,7 +46,7 @@ def _districts():
 
 def _find_district(code: str) -> District | None:
     """A district residents answer for, by code in any letter case (QR codes get retyped)."""
-    district = District.objects.filter(code__iexact=code).first()
+    district = current.district_by_code(code, any_case=True)
     if district is None or not district.takes_responses:
         return None
     return district
@@ -195,6 +195,6 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
 
 @require_http_methods(["GET", "HEAD"])
 def thanks(request):
-    checklist = Checklist.current()
+    checklist, _wave = current.current_checklist_and_wave()
     text = pick(definition_for(checklist).thanks, _language()) if checklist else ""
     return render(request, "surveys/thanks.html", {"thanks": text})
