@@ -44,6 +44,7 @@ import os
 import random
 import re
 import resource
+import runpy
 import secrets
 import shutil
 import subprocess
@@ -497,9 +498,11 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"Load benchmark, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print(f"Machine: {stack.machine()}; gunicorn, Celery, PostgreSQL, Redis and locust share it")
     print(f"Software: {stack.versions(database_url)}, locust {locust_version()}")
-    print(f"Server: gunicorn -c safetysurvey/gunicorn.conf.py, {args.workers} workers"
-          + (f", --worker-class {args.worker_class}" if args.worker_class else " (its worker class)")
-          + (f" x {args.threads} threads" if args.threads else "")
+    conf = runpy.run_path(str(ROOT / "safetysurvey" / "gunicorn.conf.py"))
+    worker_class = args.worker_class or conf.get("worker_class", "sync")
+    threads = args.threads or conf.get("threads", 1)
+    print(f"Server: gunicorn -c safetysurvey/gunicorn.conf.py, {args.workers} {worker_class} workers"
+          + (f" x {threads} threads" if worker_class == "gthread" else "")
           + f"; one Celery worker (solo); rate limit {args.rate_limit}/hour (raised: every user is 127.0.0.1)")
     print(f"Load: {args.users} users ({fixed['residents']} residents: 85% web form, 15% API; "
           f"{fixed['volunteer']} volunteers; {fixed['analyst']} analysts), {args.spawn_rate:g}/s spawn, "
