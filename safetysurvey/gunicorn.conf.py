@@ -9,12 +9,6 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # about 2 x the host's cores
-# Threaded workers: a slow request (a login's deliberate half second of password hashing, a
-# report request) no longer holds a whole worker while short ones queue behind it, and
-# connections stay open between requests. With 2 sync workers, the logins at the start of
-# bench/load.py's run made p95 2.2 s; with 4 threads each, 0.24 s (BENCHMARKS.md, "Load").
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Recycle workers now and then, so that a slow leak never takes a host down.
