@@ -294,6 +294,42 @@ def windows(requests: dict, seconds: float, width: float = 10) -> list[dict]:
     return rows
 
 
+def report_intervals(started: float) -> list[tuple[float, float]]:
+    """When the Celery worker was making a report, in seconds into the run (from the jobs' rows)."""
+    from django.db import connection
+
+    from reports.models import ReportJob
+
+    intervals = [(job.started_at.timestamp() - started, job.finished_at.timestamp() - started)
+                 for job in ReportJob.objects.filter(started_at__isnull=False, finished_at__isnull=False)]  # fmt: skip
+    connection.close()
+    return intervals
+
+
+def tail_causes(requests: dict, reports: list[tuple[float, float]]) -> list[dict]:
+    """Where the slow requests come from: every request but the logins, by what else was going on
+    while it was served (a login's deliberate half second of password hashing in a worker; the
+    Celery worker making a report on the same two cores; neither)."""
+    logins = [(at - ms / 1000, at) for at, ms in zip(requests.get("POST /accounts/login/", {}).get("at", []),
+                                                     requests.get("POST /accounts/login/", {}).get("times", []),
+                                                     strict=True)]  # fmt: skip
+    groups: dict[str, list[float]] = {"a login in flight": [], "a report being made (no login)": [], "neither": []}
+    for name, entry in requests.items():
+        if "/accounts/login/" in name:
+            continue
+        for at, ms in zip(entry["at"], entry["times"], strict=True):
+            begun = at - ms / 1000
+            if any(start < at and begun < end for start, end in logins):
+                groups["a login in flight"].append(ms)
+            elif any(start < at and begun < end for start, end in reports):
+                groups["a report being made (no login)"].append(ms)
+            else:
+                groups["neither"].append(ms)
+    return [{"while": key, "requests": len(times), "p50": percentile(sorted(times), 0.5),
+             "p95": percentile(sorted(times), 0.95), "p99": percentile(sorted(times), 0.99)}
+            for key, times in groups.items()]  # fmt: skip
+
+
 def count_check(outcomes: dict, before: dict, after: dict) -> tuple[bool, list[str]]:
     """Every answered submission is one row; no row without a submission; the sheets add up."""
     lines, ok = [], True
@@ -514,6 +550,12 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     print("all requests by the time they finished: " + "; ".join(
         f"{w['from']:.0f}-{w['to']:.0f} s: {w['requests']} p50 {w['p50']:.0f} p95 {w['p95']:.0f} ms"
         for w in windows(results["requests"], seconds)))  # fmt: skip
+    reports = report_intervals(results["started"])
+    causes = tail_causes(results["requests"], reports)
+    print(f"requests other than logins, by what else was going on (reports were being made "
+          f"{sum(end - start for start, end in reports):.0f} s of {seconds:.0f}): " + "; ".join(
+              f"{c['while']}: {c['requests']} p50 {c['p50']:.0f} p95 {c['p95']:.0f} p99 {c['p99']:.0f} ms"
+              for c in causes))  # fmt: skip
     print(f"status codes seen by locust: {total['statuses']}; in gunicorn's access log: "
           f"{dict(sorted(server_statuses.items()))}")
     for r in rows[:-1]:
@@ -537,7 +579,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     if args.json:
         summary = {
             "ok": ok, "count_check": check_ok, "count_check_lines": check_lines, "server_5xx": server_5xx,
-            "rows": rows, "windows": windows(results["requests"], seconds),
+            "rows": rows, "windows": windows(results["requests"], seconds), "tail_causes": causes,
             "outcomes": {key: len(value) if isinstance(value, list) else value for key, value in outcomes.items()},
             "report_seconds": durations, "cpu_seconds": cpu, "seconds": seconds, "load_before": load_before,
             "users": args.users, "people": fixed,
