@@ -540,8 +540,10 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     print(f"Server: gunicorn -c safetysurvey/gunicorn.conf.py, {args.workers} {worker_class} workers"
           + (f" x {threads} threads" if worker_class == "gthread" else "")
           + f"; one Celery worker (solo); rate limit {args.rate_limit}/hour (raised: every user is 127.0.0.1)")
-    print(f"Load: {args.users} users ({fixed['residents']} residents: 85% web form, 15% API; "
-          f"{fixed['volunteer']} volunteers; {fixed['analyst']} analysts), {args.spawn_rate:g}/s spawn, "
+    classes = results.get("users_by_class", {})
+    print(f"Load: {args.users} users ({classes.get('Resident', '?')} residents on the web form, "
+          f"{classes.get('AppResident', '?')} through the API, {classes.get('Volunteer', fixed['volunteer'])} "
+          f"volunteers, {classes.get('Analyst', fixed['analyst'])} analysts), {args.spawn_rate:g}/s spawn, "
           f"{seconds:.0f} s, think time x{args.think_scale:g}")
     print(f"Load average: {load_before} before, {load_after} after (1, 5, 15 min)")
     print()
@@ -582,7 +584,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
             "rows": rows, "windows": windows(results["requests"], seconds), "tail_causes": causes,
             "outcomes": {key: len(value) if isinstance(value, list) else value for key, value in outcomes.items()},
             "report_seconds": durations, "cpu_seconds": cpu, "seconds": seconds, "load_before": load_before,
-            "users": args.users, "people": fixed,
+            "users": args.users, "people": fixed, "users_by_class": classes,
         }  # fmt: skip
         Path(args.json).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     if not ok:

@@ -73,10 +73,25 @@ def _record(request_type, name, response_time, response=None, exception=None, **
         entry["errors"][f"{type(exception).__name__}: {str(exception)[:160]}"] += 1
 
 
+USERS_BY_CLASS: dict[str, int] = {}
+ENVIRONMENT = {}
+
+
+@events.init.add_listener
+def _init(environment, **_kwargs):
+    ENVIRONMENT["environment"] = environment
+
+
+@events.spawning_complete.add_listener
+def _spawned(**_kwargs):
+    USERS_BY_CLASS.update(ENVIRONMENT["environment"].runner.user_classes_count)
+
+
 @events.quitting.add_listener
 def _write(**_kwargs):
     payload = {
         "started": STARTED,
+        "users_by_class": USERS_BY_CLASS,
         "stopped": time.time(),
         "requests": {
             name: {"times": entry["times"], "at": entry["at"], "statuses": dict(entry["statuses"]),
