@@ -8,7 +8,7 @@ the people of a campaign's peak for --duration seconds with --users concurrent u
 - its own PostgreSQL database (BENCH_DATABASE_URL, default bench_load: dropped, created,
   migrated), with checklist v1, the Karaganda districts, three waves (2023 open) and
   --seed-responses earlier responses for the reports (bench/seed.py); volunteers in pairs,
-  each pair assigned a district with a printed batch of sheets to key (surveys.paper_services),
+  each pair assigned a district with a batch of numbered sheets to key (surveys.paper_services),
   a coordinator who made the batches, analysts;
 - static files collected with their manifest (what `{% static %}` needs with DEBUG off);
 - gunicorn with safetysurvey/gunicorn.conf.py (2 workers, its access log to a file),
@@ -34,7 +34,7 @@ new row is unaccounted for, and the sheets committed, in conflict and keyed once
 the volunteers were told. Exit status 1 on any 5xx or a failed count check.
 
     python bench/load.py                              # the recorded run: 120 s, 100 users
-    python bench/load.py --duration 20 --users 30     # the short form CI runs
+    python bench/load.py --duration 20 --users 30 --think-scale 0.5   # as CI (tests/ops/test_load_short.py)
 """
 
 import argparse
@@ -568,7 +568,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
           f"{outcomes['reports_failed']} failed; request to done: median "
           f"{percentile(durations, 0.5):.1f} s, max {durations[-1] if durations else 0:.1f} s")
     print("CPU seconds during the run: " + ", ".join(f"{name} {value:.1f}" for name, value in cpu.items())
-          + f" (of {seconds * (os.cpu_count() or 1):.0f} available)")
+          + f" (of {seconds * (os.cpu_count() or 1):.0f} available; PostgreSQL: the backends connected at the end)")
     print()
     for line in check_lines:
         print("count check, " + line)
