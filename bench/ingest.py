@@ -28,11 +28,8 @@ import datetime
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +38,9 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+import stack  # bench/stack.py: this script's folder is first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench_ingest"
@@ -91,36 +90,10 @@ end
 # --------------------------------------------------------------------------- set-up
 
 
-def database_prepare(url: str) -> None:
-    """Drop and create the benchmark database, then migrate and load what residents need."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith("bench"):
-        sys.exit(f"refusing to drop {name!r}: the benchmark database's name must start with 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    call_command("load_checklist", str(ROOT / "checklist" / "data" / "checklist-v1.yaml"), verbosity=0)
-    call_command("load_districts", str(ROOT / "checklist" / "data" / "karaganda.yaml"), verbosity=0)
-    from surveys.models import Wave
-
-    Wave.objects.create(code="bench", name="Benchmark", starts_on=datetime.date.today(), is_open=True)
-
-
 def bodies_make(count: int, seed: int) -> list[str]:
     """`count` different valid responses as JSON, with __CLIENT_ID__ where the id goes."""
     from django.db import connection
 
-    from checklist.answers import clean_answers, is_shown
     from checklist.definition import definition_for
     from checklist.models import Checklist, District
 
@@ -130,22 +103,7 @@ def bodies_make(count: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     bodies = []
     for _ in range(count):
-        answers: dict = {}
-        for item in definition.items:
-            if not is_shown(item, answers) or not (item.required or rng.random() < 0.6):
-                continue
-            if item.kind == "multiple":
-                answers[item.code] = sorted(rng.sample([o.value for o in item.options], 2))
-            elif item.has_options:
-                answers[item.code] = rng.choice(item.options).value
-            elif item.kind == "number":
-                answers[item.code] = rng.randint(int(item.min_value or 0), int(item.max_value or 100))
-            elif item.kind == "place":
-                answers[item.code] = rng.choice(["12A", "37", "2К", "101"])
-            else:
-                answers[item.code] = rng.choice(["у остановки", "тёмный двор за рынком", "парк"])
-        _cleaned, errors = clean_answers(definition, answers)
-        assert not errors, errors
+        answers = stack.answers_random(definition, rng)
         body = {"district": rng.choice(districts), "language": rng.choice(["ru", "kk", "en"]),
                 "answers": answers, "client_id": "__CLIENT_ID__"}
         bodies.append(json.dumps(body, ensure_ascii=False))
@@ -165,15 +123,6 @@ def responses_count() -> int:
 # --------------------------------------------------------------------------- server
 
 
-def free_port(preferred: int) -> int:
-    with socket.socket() as sock:
-        if sock.connect_ex(("127.0.0.1", preferred)) != 0:
-            return preferred
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_start(args, env: dict, port: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "safetysurvey.wsgi:application",
@@ -185,78 +134,11 @@ def server_start(args, env: dict, port: int) -> subprocess.Popen:
     ]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", HEALTH_PATH)
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server_stop(server)
-    sys.exit("gunicorn did not answer /healthz within 30 s")
-
-
-def server_stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)  # gunicorn's master stops its workers
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def process_tree_cpu(root_pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its children (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total, pids = 0.0, [root_pid]
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    while pids:
-        pid = pids.pop()
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-        pids.extend(children.get(pid, []))
-    return total
-
-
-def postgres_backends(database_url: str) -> list[int]:
-    """Process ids of the PostgreSQL backends serving the benchmark database (local server)."""
-    import psycopg
-
-    parts = urlsplit(database_url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        rows = connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [parts.path.lstrip("/")]
-        ).fetchall()
-    return [pid for (pid,) in rows]
-
-
-def processes_cpu(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    server = stack.process_start(command, env)
+    if not stack.http_ready(port, HEALTH_PATH, server, timeout=30):
+        stack.process_stop(server)
+        sys.exit(f"gunicorn did not answer {HEALTH_PATH} within 30 s (exit code {server.returncode})")
+    return server
 
 
 # --------------------------------------------------------------------------- load
@@ -353,34 +235,6 @@ def python_run(port: int, mode: str, seconds: float, concurrency: int, bodies: l
 # --------------------------------------------------------------------------- report
 
 
-def machine() -> str:
-    model = ""
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        pass
-    return f"{os.cpu_count()} CPU cores ({model or platform.processor()}), {platform.system()} {platform.release()}"
-
-
-def versions(env: dict) -> str:
-    import django
-    import gunicorn
-
-    try:
-        import psycopg
-
-        with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as connection:
-            pg = connection.execute("SHOW server_version").fetchone()[0]
-    except Exception:
-        pg = "?"
-    return f"Python {platform.python_version()}, Django {django.get_version()}, gunicorn {gunicorn.__version__}, " \
-        f"PostgreSQL {pg}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=30, help="seconds of measured load per endpoint")
@@ -423,7 +277,7 @@ def main() -> None:
         client = "python"
 
     print(f"Preparing {urlsplit(database_url).path.lstrip('/')} ...", flush=True)
-    database_prepare(database_url)
+    stack.database_prepare(database_url)
     bodies = bodies_make(args.bodies, args.seed)
     before = responses_count()
 
@@ -432,7 +286,7 @@ def main() -> None:
     script.write_text(WRK_SCRIPT)
     bodies_file.write_text("\n".join(bodies) + "\n", encoding="utf-8")
 
-    port = free_port(args.port)
+    port = stack.free_port(args.port)
     server = server_start(args, env, port)
     results = {}
     try:
@@ -440,26 +294,26 @@ def main() -> None:
             for seconds, keep in ((args.warmup, False), (args.duration, True)):
                 if seconds <= 0:
                     continue
-                cpu_before = process_tree_cpu(server.pid)
+                cpu_before = stack.process_tree_cpu(server.pid)
                 # Django keeps its connections (CONN_MAX_AGE): the same backends serve the phase.
-                backends = postgres_backends(database_url)
-                pg_before = {pid: processes_cpu([pid]) for pid in backends}
+                backends = stack.postgres_backends(database_url)
+                pg_before = {pid: stack.processes_cpu([pid]) for pid in backends}
                 if client == "wrk":
                     result = wrk_run(wrk, port, mode, seconds, args, script, bodies_file)
                 else:
                     result = python_run(port, mode, seconds, args.concurrency, bodies)
-                used = process_tree_cpu(server.pid) - cpu_before
+                used = stack.process_tree_cpu(server.pid) - cpu_before
                 result["server_cpu_ms"] = used * 1000 / max(1, result["requests"])
                 # Backends that appear during the phase count with all their CPU.
-                pg_used = sum(max(0.0, processes_cpu([pid]) - pg_before.get(pid, 0.0))
-                              for pid in set(backends) | set(postgres_backends(database_url)))
+                pg_used = sum(max(0.0, stack.processes_cpu([pid]) - pg_before.get(pid, 0.0))
+                              for pid in set(backends) | set(stack.postgres_backends(database_url)))
                 result["postgres_cpu_ms"] = pg_used * 1000 / max(1, result["requests"])
                 if keep:
                     results[name] = result
                 elif mode == "post":
                     results["warmup_posts"] = result
     finally:
-        server_stop(server)
+        stack.process_stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
 
     stored = responses_count() - before
@@ -468,8 +322,8 @@ def main() -> None:
     ratio = ingest["rps"] / health["rps"]
     print()
     print(f"Ingest benchmark, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
-    print(f"Machine: {machine()}; server, PostgreSQL, Redis and the load tool share it")
-    print(f"Software: {versions(env)}")
+    print(f"Machine: {stack.machine()}; server, PostgreSQL, Redis and the load tool share it")
+    print(f"Software: {stack.versions(database_url)}")
     print(f"Server: gunicorn {args.workers} {args.worker_class} workers"
           + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
           + f"; load: {client}" + (f" ({args.wrk_threads} thread)" if client == "wrk" else "")

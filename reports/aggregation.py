@@ -25,17 +25,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+# CONFIDENCE and the METHOD.md §4.1 constants live in reports/method.py (no numpy there: the
+# web process fingerprints a report's input with them).
+from .method import CONFIDENCE, RAKE_DIMENSIONS, RAKE_MAX_ITER, RAKE_TOL, TRIM_BOUNDS, TRIM_MAX_ROUNDS
+
 DEFAULT_MIN_CELL = 10
-CONFIDENCE = 0.95
 # METHOD.md §4.4 fixes the significance rule at |d| > 1.96·SE (not an exact normal quantile).
 CHANGE_Z = 1.96
-
-# METHOD.md §4.1 constants.
-RAKE_TOL = 1e-6
-RAKE_MAX_ITER = 50
-TRIM_BOUNDS = (0.3, 3.0)
-TRIM_MAX_ROUNDS = 10
-RAKE_DIMENSIONS = ("age_group", "sex")
 
 # METHOD.md §4.5: the bottom two points of a 5-point scale rescaled to 0–100 (§3.1) are
 # 0 and 25.

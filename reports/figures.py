@@ -24,9 +24,9 @@ from surveys.models import Wave
 
 from . import aggregation
 from .data import INDEX_ITEM_COLUMN, index_codes, load_frame, population
+from .method import WEIGHTED
 
 REGION = "region"
-WEIGHTED = True  # METHOD.md §4.1: reports show weighted figures
 
 
 @dataclass

@@ -12,23 +12,15 @@ as "fewer than 10 responses" and never as a number.
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
-import json
 import logging
 import re
-import subprocess
 import threading
-import tomllib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Count, DecimalField, Max, Min, Sum
-from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -39,10 +31,13 @@ from django.utils.translation import gettext_lazy, ngettext, override, pgettext
 
 from checklist.definition import pick
 from checklist.models import District
-from surveys.models import Response, Wave
+from surveys.models import Wave
 
-from . import aggregation, charts
+from . import charts
 from .figures import REGION, WEIGHTED, WaveResults, as_wave, wave_results
+from .fingerprint import code_version, input_fingerprint
+from .fingerprint import input_signature as _input_signature
+from .fingerprint import scope_code as _scope_code
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("html", "pdf")
@@ -74,81 +69,9 @@ class RenderedFile:
 
 
 # ---------------------------------------------------------------------------
-# Provenance
+# Provenance: the input fingerprint, the settings and the code version (reports/fingerprint.py,
+# which the web process imports without this module's numpy, pandas and matplotlib).
 # ---------------------------------------------------------------------------
-
-
-@functools.cache
-def code_version() -> str:
-    """`git describe` of the running code when it is a checkout, else the package version."""
-    try:
-        described = subprocess.run(
-            ["git", "describe", "--always", "--tags", "--dirty"],
-            cwd=ROOT, capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()
-        if described:
-            return described
-    except (OSError, subprocess.SubprocessError):
-        pass
-    try:
-        return "v" + tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return "unknown"
-
-
-def settings_summary() -> dict[str, Any]:
-    """The weighting and suppression settings a report depends on (METHOD.md §4.1, §4.8)."""
-    return {
-        "weighted": WEIGHTED,
-        "raking": list(aggregation.RAKE_DIMENSIONS),
-        "trim": list(aggregation.TRIM_BOUNDS),
-        "rake_tolerance": aggregation.RAKE_TOL,
-        "min_cell": settings.REPORT_MIN_CELL,
-        "confidence": aggregation.CONFIDENCE,
-    }
-
-
-def _scope_code(scope) -> str:
-    if isinstance(scope, District):
-        return scope.code
-    return str(scope)
-
-
-def input_fingerprint(*, scope: str | District, wave: Wave | str) -> str:
-    """A hash of everything the report of `scope` for `wave` is computed from: the responses
-    of the waves up to it (count and ids; checklist versions), the waves' names, the
-    districts (names, populations, margins, map tiles and boundaries), the weighting and
-    suppression settings and the code version. Unchanged, the report would be the same, so
-    a finished job can be reused.
-
-    A district report is computed with the whole region (the same figures and suppression
-    as the region report), so its input is the region's input and its code.
-    """
-    wave = as_wave(wave)
-    return hashlib.sha256(f"{_scope_code(scope)}|{_input_signature(wave)}".encode()).hexdigest()
-
-
-def _input_signature(wave: Wave) -> str:
-    """The scope-independent part of the fingerprint (also the key of the figures cache)."""
-    waves = list(
-        Wave.objects.filter(starts_on__lte=wave.starts_on).order_by("starts_on").values_list("pk", "code", "name")
-    )
-    districts = [
-        (*row[:-1], hashlib.sha256(json.dumps(row[-1], sort_keys=True).encode()).hexdigest() if row[-1] else None)
-        for row in District.objects.order_by("code").values_list(
-            "code", "kind", "parent__code", "adult_population", "margins", "name_ru", "name_kk", "name_en",
-            "tile_row", "tile_col", "boundary",
-        )
-    ]
-    payload = {
-        "wave": wave.code,
-        "waves": [(code, name) for _, code, name in waves],
-        "responses": _responses_signature([pk for pk, _, _ in waves]),
-        "districts": districts,
-        "settings": settings_summary(),
-        "code": code_version(),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 # The figures of the last waves reported, by input signature: the nightly run makes the
@@ -180,22 +103,6 @@ def cached_wave_results(wave: Wave | str, *, progress: Callable[[int], None] | N
         while len(_RESULTS) > _RESULTS_KEPT:
             _RESULTS.popitem(last=False)
     return results
-
-
-def _responses_signature(wave_ids: list[int]) -> dict[str, Any]:
-    """Count, id range and sums of the committed responses of the waves: one aggregate
-    query. A new response changes the count and the last id; voiding one changes the count
-    and the sum of ids. Answers themselves are not read (that would cost seconds per million
-    responses on each report request); a correction shows in the sums of the scores."""
-    # Scores are summed as exact decimals: a float sum depends on the order of addition, which
-    # PostgreSQL's parallel aggregation varies from run to run (the signature must not). They
-    # catch a coordinator's correction of a committed paper sheet, which changes its scores.
-    exact = DecimalField(max_digits=40, decimal_places=12)
-    summary = Response.objects.filter(wave_id__in=wave_ids, is_void=False).aggregate(
-        n=Count("pk"), last=Max("pk"), first=Min("pk"), ids=Sum("pk"), feeling=Sum(Cast("feeling", exact)),
-        overall=Sum(Cast("overall", exact)), checklist_min=Min("checklist_id"), checklist_max=Max("checklist_id"),
-    )
-    return {key: None if value is None else str(value) for key, value in summary.items()}
 
 
 # ---------------------------------------------------------------------------

@@ -79,8 +79,9 @@ class JobLost(Exception):
 
 # ---------------------------------------------------------------------------
 # The content: thin, late-bound calls into rendering and exports. They import the
-# rendering stack (matplotlib, WeasyPrint) only when first used, so the web process
-# that only queues jobs does not load it; tests replace them with monkeypatch.
+# rendering stack (numpy, pandas, matplotlib, WeasyPrint) only when first used, so the web
+# process that only queues jobs does not load it: the input fingerprint of a request comes
+# from reports.fingerprint, which imports none of it. Tests replace them with monkeypatch.
 # ---------------------------------------------------------------------------
 
 
@@ -91,9 +92,9 @@ def render_report(*, scope, wave, language, formats, progress=None):
 
 
 def input_fingerprint(*, scope, wave) -> str:
-    from . import rendering
+    from . import fingerprint
 
-    return rendering.input_fingerprint(scope=scope, wave=wave)
+    return fingerprint.input_fingerprint(scope=scope, wave=wave)
 
 
 def render_exports(*, scope, wave, language, formats, progress=None):

@@ -66,9 +66,15 @@ def current_checklist_and_wave() -> tuple[Checklist | None, Wave | None]:
     return _current.get()
 
 
-def district_by_code(code: str) -> District | None:
-    """A district by its code, with its children prefetched; None when there is none."""
-    return _districts.get().get(code)
+def district_by_code(code: str, *, any_case: bool = False) -> District | None:
+    """A district by its code, with its children prefetched; None when there is none. With
+    `any_case`, a code typed in other letters (krg-kzb) finds it too."""
+    districts = _districts.get()
+    district = districts.get(code)
+    if district is None and any_case:
+        folded = code.casefold()
+        district = next((one for key, one in districts.items() if key.casefold() == folded), None)
+    return district
 
 
 def clear() -> None:

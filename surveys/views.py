@@ -5,6 +5,7 @@ stores, `ratelimit` counts. Nothing here stores or logs anything about the resid
 """
 
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -12,11 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from checklist.answers import REQUIRED
 from checklist.definition import definition_for, pick
-from checklist.models import Checklist, District, translated
+from checklist.models import District, translated
 
-from . import ratelimit
+from . import current, ratelimit
 from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
-from .models import Response, Wave
+from .models import Response
 from .services import ResponseRejected, response_submit
 
 RATE_LIMIT_SCOPE = "survey"
@@ -27,9 +28,9 @@ def _language() -> str:
 
 
 def _open_survey():
-    """(checklist, wave) when residents can answer, else None."""
-    checklist = Checklist.current()
-    wave = Wave.current()
+    """(checklist, wave) when residents can answer, else None. Read from the per-process
+    cache the API uses too (surveys/current.py): no query on most pages."""
+    checklist, wave = current.current_checklist_and_wave()
     if checklist is None or wave is None:
         return None
     return checklist, wave
@@ -45,7 +46,7 @@ def _districts():
 
 def _find_district(code: str) -> District | None:
     """A district residents answer for, by code in any letter case (QR codes get retyped)."""
-    district = District.objects.filter(code__iexact=code).first()
+    district = current.district_by_code(code, any_case=True)
     if district is None or not district.takes_responses:
         return None
     return district
@@ -150,9 +151,31 @@ def questions(request, code: str):
     return redirect("survey:thanks")
 
 
+# The questions of a blank form, rendered once per checklist definition and language in each
+# process: they are the same for every resident (the client_id, the CSRF token and the CSP
+# nonce are outside them), and rendering 36 questions was most of the page's CPU
+# (BENCHMARKS.md, "Load"). Keyed by the definition object, so a new one (its cache cleared,
+# another version published) is rendered afresh; the object is kept with its text.
+_BLANK_PARTS: dict[tuple[int, str], tuple[object, str]] = {}
+_BLANK_PARTS_KEPT = 12
+
+
+def _blank_parts(form: SurveyForm) -> str:
+    key = (id(form.definition), _language())
+    kept = _BLANK_PARTS.get(key)
+    if kept is not None and kept[0] is form.definition:
+        return kept[1]
+    html = render_to_string("surveys/snippets/parts.html", {"parts": form.parts()})
+    if len(_BLANK_PARTS) >= _BLANK_PARTS_KEPT:
+        _BLANK_PARTS.clear()
+    _BLANK_PARTS[key] = (form.definition, html)
+    return html
+
+
 def _render_form(request, district, checklist, form: SurveyForm, version_changed: bool = False):
     definition = form.definition
-    parts = form.parts()
+    blank = not form.is_bound
+    parts = [] if blank else form.parts()
     context = {
         "district": district,
         "title": pick(definition.title, _language()),
@@ -161,6 +184,7 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
         "errors": [(question, message) for part in parts for question in part.questions for message in question.errors],
         "unanswered": [q for part in parts for q in part.questions if str(REQUIRED) in q.errors],
         "version_changed": version_changed,
+        "blank_parts": _blank_parts(form) if blank else "",
         "honeypot_field": HONEYPOT_FIELD,
         "client_id_field": CLIENT_ID_FIELD,
         "version_field": VERSION_FIELD,
@@ -171,6 +195,6 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
 
 @require_http_methods(["GET", "HEAD"])
 def thanks(request):
-    checklist = Checklist.current()
+    checklist, _wave = current.current_checklist_and_wave()
     text = pick(definition_for(checklist).thanks, _language()) if checklist else ""
     return render(request, "surveys/thanks.html", {"thanks": text})

@@ -1,10 +1,11 @@
-"""reports.rendering.input_fingerprint and the figures computed once per unchanged input."""
+"""reports.fingerprint.input_fingerprint (also reports.rendering's) and the figures computed once per
+unchanged input."""
 
 import json
 
 from django.core.management import call_command
 
-from reports import figures, rendering
+from reports import figures, fingerprint, rendering
 from reports.rendering import input_fingerprint, render_report
 from surveys.models import Response
 from surveys.services import response_submit
@@ -68,8 +69,8 @@ def test_the_figures_are_computed_once_for_an_unchanged_input(report_data, distr
 def test_it_does_not_depend_on_the_order_the_database_adds_scores(report_data):
     """Float sums vary in their last digits between runs on PostgreSQL; scores are summed
     as exact decimals."""
-    signature = rendering._responses_signature([report_data["wave"].pk])
-    assert signature == rendering._responses_signature([report_data["wave"].pk])
+    signature = fingerprint.responses_signature([report_data["wave"].pk])
+    assert signature == fingerprint.responses_signature([report_data["wave"].pk])
     assert not isinstance(signature["feeling"], float)
 
 

@@ -1,5 +1,6 @@
 """report_request: who may ask for what, and an unchanged request reusing the finished job."""
 
+import sys
 import threading
 import time
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from kombu.exceptions import OperationalError as BrokerDown
 
+import reports
 from reports import services, tasks
 from reports.models import ReportJob
 from surveys.models import Response
@@ -34,6 +36,22 @@ def test_an_analyst_gets_a_queued_job_whose_task_is_sent_when_the_transaction_co
     assert (reused, job.status, job.scope, job.district, job.formats) == (False, "queued", "region", None, "html,pdf")
     assert job.requested_by == analyst and job.fingerprint and job.attempts == 0
     assert len(callbacks) == 1 and sent == [job.pk]
+
+
+def test_asking_for_a_report_loads_nothing_of_the_statistics_or_rendering_stack(
+    analyst, responses, wave, district_a, sent, monkeypatch
+):
+    """The web process only queues the job; importing numpy, pandas and matplotlib for the
+    input fingerprint took seconds in each web worker's first report request (BENCHMARKS.md,
+    "Load"). Here importing any of them fails."""
+    for name in ("rendering", "figures", "aggregation", "charts", "data", "exports"):
+        monkeypatch.delattr(reports, name, raising=False)
+        monkeypatch.setitem(sys.modules, f"reports.{name}", None)
+    for name in ("numpy", "pandas", "scipy", "matplotlib", "weasyprint"):
+        monkeypatch.setitem(sys.modules, name, None)
+    job, reused = request(analyst, district_a, wave)
+    assert (reused, job.status, job.district) == (False, "queued", district_a)
+    assert len(job.fingerprint) == 64
 
 
 def test_an_unchanged_request_reuses_the_finished_job(analyst, responses, wave, renderer,
