@@ -132,6 +132,11 @@ class ReportJob(models.Model):
         return [f for f in self.formats.split(",") if f]
 
     @property
+    def makes_exports(self) -> bool:
+        """It makes an export (microdata, aggregate tables): such jobs may have their own queue."""
+        return any(f in EXPORT_FORMATS for f in self.format_list)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 

@@ -240,21 +240,27 @@ def _job_for(
     )
     job.full_clean()
     job.save()
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    exports = job.makes_exports
+    transaction.on_commit(lambda: _enqueue(job.pk, exports=exports))
     return job, False
 
 
-def _enqueue(job_id: int) -> None:
-    """Send the job's task. A broker outage must not fail the request that queued the job:
-    the job stays queued and the sweeper sends it again (docs/reports.md). Without a broker
-    and with REPORTS_RUN_IN_THREAD (development), the job runs in a thread of this process."""
+def _enqueue(job_id: int, *, exports: bool = False) -> None:
+    """Send the job's task: to REPORT_EXPORTS_QUEUE when it makes exports and that is set,
+    else where CELERY_TASK_ROUTES sends report tasks. A broker outage must not fail the
+    request that queued the job: the job stays queued and the sweeper sends it again
+    (docs/reports.md). Without a broker and with REPORTS_RUN_IN_THREAD (development), the
+    job runs in a thread of this process."""
     from .tasks import generate_report
 
     if settings.REPORTS_RUN_IN_THREAD:
         threading.Thread(target=_generate_in_thread, args=(job_id,), name=f"report-job-{job_id}", daemon=True).start()
         return
     try:
-        generate_report.delay(job_id)
+        if exports and settings.REPORT_EXPORTS_QUEUE:
+            generate_report.apply_async((job_id,), queue=settings.REPORT_EXPORTS_QUEUE)
+        else:
+            generate_report.delay(job_id)
     except Exception as error:  # kombu raises several unrelated types when Redis is down
         logger.warning(
             "Could not send report job %s to the broker (%s: %s); the sweeper sends it again",
@@ -596,8 +602,9 @@ def jobs_sweep_stale(*, now=None) -> SweepResult:
         job.queued_at, job.unsent = now, False
         job.save(update_fields=["queued_at", "unsent"])
         result.resent.append(job.pk)
+    exports = {job.pk: job.makes_exports for job in [*running, *waiting]}
     for job_id in result.requeued + result.resent:
-        transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
+        transaction.on_commit(lambda job_id=job_id: _enqueue(job_id, exports=exports[job_id]))
     if result.requeued or result.failed or result.resent:
         logger.warning(
             "Stale report jobs: re-queued %s, failed %s, sent again %s", result.requeued, result.failed, result.resent

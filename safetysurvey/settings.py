@@ -280,6 +280,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
 }
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": envstr("CELERY_REPORTS_QUEUE", "celery")}}
+# Export jobs (microdata, aggregate tables) go to a queue of their own when this is set, so that
+# workers on other hosts make them; empty: the reports queue above (docs/deploying.md).
+REPORT_EXPORTS_QUEUE = envstr("CELERY_EXPORTS_QUEUE", "")
 CELERY_TIMEZONE = TIME_ZONE
 
 

@@ -45,7 +45,7 @@ def test_a_coordinator_may_choose_only_their_district_and_no_exports(login, coor
 
 
 def test_requesting_a_report_queues_it_and_shows_its_progress_page(login, analyst, responses, wave, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)
+    monkeypatch.setattr(services, "_enqueue", lambda job_id, **where: None)
     response = login(analyst).post(
         URL, {"kind": "report", "scope": "KRG-KZB", "wave": wave.code, "language": "kk", "formats": ["pdf"]}
     )

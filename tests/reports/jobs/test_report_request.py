@@ -196,3 +196,43 @@ def test_a_coordinator_is_not_handed_an_analysts_job_that_also_made_exports(
     mine, reused = request(coordinator, district_a, wave, formats=["pdf"])
     assert mine.pk != with_exports.pk and not reused
     assert services.jobs_visible_to(coordinator).filter(pk=mine.pk).exists()
+
+
+@pytest.fixture
+def queues(monkeypatch):
+    """job id -> the queue its task was sent to (None: where CELERY_TASK_ROUTES sends it)."""
+    where = {}
+    monkeypatch.setattr(tasks.generate_report, "delay", lambda job_id: where.update({job_id: None}))
+    monkeypatch.setattr(
+        tasks.generate_report, "apply_async", lambda args, queue=None: where.update({args[0]: queue})
+    )
+    return where
+
+
+def test_with_an_exports_queue_export_jobs_go_there_and_reports_stay_on_theirs(
+    analyst, responses, wave, queues, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORT_EXPORTS_QUEUE = "exports"
+    with django_capture_on_commit_callbacks(execute=True):
+        export, _ = request(analyst, "region", wave, formats=["microdata_csv", "tables_xlsx"])
+        report, _ = request(analyst, "region", wave, formats=["pdf"])
+    assert queues == {export.pk: "exports", report.pk: None}
+
+
+def test_without_an_exports_queue_export_jobs_share_the_reports_queue(
+    analyst, responses, wave, queues, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        export, _ = request(analyst, "region", wave, formats=["microdata_csv"])
+    assert queues == {export.pk: None}
+
+
+def test_an_export_job_sent_again_by_the_sweeper_goes_to_the_exports_queue(
+    analyst, responses, wave, queues, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORT_EXPORTS_QUEUE = "exports"
+    job = ReportJob.objects.create(wave=wave, language="ru", formats="microdata_sav", fingerprint="e" * 64,
+                                   unsent=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.jobs_sweep_stale()
+    assert queues == {job.pk: "exports"}

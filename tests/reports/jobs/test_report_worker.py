@@ -91,7 +91,7 @@ def workers(broker, transactional_db, tmp_path, reports_storage):
     or a prefork parent with one pool process); all are killed afterwards."""
     started: list[subprocess.Popen] = []
 
-    def start(name: str, pool: str = "solo", **env) -> subprocess.Popen:
+    def start(name: str, pool: str = "solo", queues: str | None = None, **env) -> subprocess.Popen:
         log = (tmp_path / f"{name}.log").open("wb")
         environment = {
             **os.environ,
@@ -105,7 +105,7 @@ def workers(broker, transactional_db, tmp_path, reports_storage):
         }
         command = [
             sys.executable, "-m", "celery", "-A", "safetysurvey", "worker", "--pool", pool, "--concurrency", "1",
-            "--queues", broker.queue, "--hostname", f"{name}-{broker.queue}@%h",
+            "--queues", queues or broker.queue, "--hostname", f"{name}-{broker.queue}@%h",
             "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel", "INFO",
         ]
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -178,6 +178,18 @@ def test_a_worker_produces_a_district_report_end_to_end(workers, seeded, analyst
     assert files["pdf"].file.read(5) == b"%PDF-"
     assert str(district_a.name_ru) in files["html"].file.read().decode()
     assert all(f.size == f.file.size > 0 for f in files.values())
+
+
+def test_an_export_job_is_made_by_a_worker_of_the_exports_queue(workers, seeded, analyst, broker, settings):
+    # The worker consumes only the exports queue: a job sent anywhere else would never finish.
+    settings.REPORT_EXPORTS_QUEUE = exports = f"exports-{broker.queue}"
+    worker = workers("exports", queues=exports)
+    job, _ = services.report_request(
+        user=analyst, scope="region", wave=seeded["wave"], language="ru", formats=["tables_csv"]
+    )
+    job = wait_for(lambda: finished(job.pk), timeout=WORKER_BOOT_SECONDS + JOB_SECONDS, what="the export",
+                   processes=[worker])
+    assert list(ReportFile.objects.filter(job=job).values_list("format", flat=True)) == ["tables_csv"]
 
 
 def test_a_job_whose_worker_is_killed_mid_report_is_finished_by_another_worker(workers, seeded, analyst):

@@ -28,7 +28,7 @@ def api():
 
 @pytest.fixture
 def no_broker(monkeypatch):
-    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)
+    monkeypatch.setattr(services, "_enqueue", lambda job_id, **where: None)
 
 
 def body(scope="region", wave="2020", language="ru", formats=("pdf", "html")):
