@@ -38,6 +38,7 @@ from surveys.models import Wave
 from . import aggregation
 from .data import load_answers, population
 from .figures import REGION, as_wave, reporting_units
+from .fingerprint import scope_code
 from .rendering import RenderedFile, cached_wave_results
 
 FORMATS = ("microdata_csv", "microdata_xlsx", "microdata_sav", "tables_csv", "tables_xlsx")
@@ -70,10 +71,6 @@ def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _scope_code(scope) -> str:
-    return scope.code if isinstance(scope, District) else str(scope)
-
-
 # ---------------------------------------------------------------------------
 # Microdata
 # ---------------------------------------------------------------------------
@@ -82,7 +79,7 @@ def _scope_code(scope) -> str:
 def microdata(*, scope: str | District, wave: Wave | str, language: str) -> tuple[pd.DataFrame, dict, dict]:
     """The microdata frame, its variable labels and its value labels ({column: {code: label}})."""
     wave = as_wave(wave)
-    code = _scope_code(scope)
+    code = scope_code(scope)
     frame, items = load_answers(waves=[wave.code])
     pop = population()
     if len(frame):
@@ -261,7 +258,7 @@ def aggregate_tables(*, scope: str | District, wave: Wave | str, language: str, 
     """The figures of the region and each district (or of one district), suppression
     applied: a suppressed cell holds "fewer than N responses", never a number."""
     wave = as_wave(wave)
-    code = _scope_code(scope)
+    code = scope_code(scope)
     with override(language):
         results = results or cached_wave_results(wave)
         figures = results.figures
@@ -378,7 +375,7 @@ def render_exports(
             raise ValueError(UNKNOWN_FORMAT.format(format=fmt))
     progress = progress or (lambda percent: None)
     wave = as_wave(wave)
-    code = _scope_code(scope)
+    code = scope_code(scope)
     stem = f"{code if code != REGION else 'region'}-{wave.code}-{language}"
     files: list[tuple[str, RenderedFile]] = []
     steps = len(formats) + 1

@@ -35,9 +35,7 @@ from surveys.models import Wave
 
 from . import charts
 from .figures import REGION, WEIGHTED, WaveResults, as_wave, wave_results
-from .fingerprint import code_version, input_fingerprint
-from .fingerprint import input_signature as _input_signature
-from .fingerprint import scope_code as _scope_code
+from .fingerprint import code_version, input_fingerprint, input_signature, scope_code
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("html", "pdf")
@@ -90,7 +88,7 @@ def clear_results_cache() -> None:
 def cached_wave_results(wave: Wave | str, *, progress: Callable[[int], None] | None = None) -> WaveResults:
     """`figures.wave_results`, computed once per unchanged input in this process."""
     wave = as_wave(wave)
-    key = _input_signature(wave)
+    key = input_signature(wave)
     with _RESULTS_LOCK:
         if key in _RESULTS:
             _RESULTS.move_to_end(key)
@@ -530,7 +528,7 @@ def report_context(
 ) -> dict[str, Any]:
     """The template context of a report (the figures are computed here)."""
     progress = progress or (lambda percent: None)
-    code = _scope_code(scope)
+    code = scope_code(scope)
     with override(language):
         results = cached_wave_results(wave, progress=lambda p: progress(int(p * 0.4)))
         if code != REGION and code not in results.districts:

@@ -240,9 +240,13 @@ def _job_for(
     )
     job.full_clean()
     job.save()
-    exports = job.makes_exports
-    transaction.on_commit(lambda: _enqueue(job.pk, exports=exports))
+    _enqueue_on_commit(job)
     return job, False
+
+
+def _enqueue_on_commit(job: ReportJob) -> None:
+    job_id, exports = job.pk, job.makes_exports
+    transaction.on_commit(lambda: _enqueue(job_id, exports=exports))
 
 
 def _enqueue(job_id: int, *, exports: bool = False) -> None:
@@ -595,6 +599,7 @@ def jobs_sweep_stale(*, now=None) -> SweepResult:
         job.progress = 0
         job.save(update_fields=["status", "queued_at", "progress"])
         result.requeued.append(job.pk)
+        _enqueue_on_commit(job)
     waiting = ReportJob.objects.select_for_update(skip_locked=True).filter(
         Q(queued_at__lt=before) | Q(unsent=True), status=ReportJob.Status.QUEUED
     )
@@ -602,9 +607,7 @@ def jobs_sweep_stale(*, now=None) -> SweepResult:
         job.queued_at, job.unsent = now, False
         job.save(update_fields=["queued_at", "unsent"])
         result.resent.append(job.pk)
-    exports = {job.pk: job.makes_exports for job in [*running, *waiting]}
-    for job_id in result.requeued + result.resent:
-        transaction.on_commit(lambda job_id=job_id: _enqueue(job_id, exports=exports[job_id]))
+        _enqueue_on_commit(job)
     if result.requeued or result.failed or result.resent:
         logger.warning(
             "Stale report jobs: re-queued %s, failed %s, sent again %s", result.requeued, result.failed, result.resent
