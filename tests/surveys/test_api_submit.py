@@ -54,6 +54,25 @@ def test_the_answer_holds_nothing_that_identifies_the_response_or_the_resident(c
     assert set(data) == {"client_id", "district", "wave", "checklist", "language", "scores"}
 
 
+def test_after_a_submission_no_table_or_cache_entry_holds_the_address_or_user_agent(client, body):
+    import pickle
+
+    from django.core.cache import cache
+    from django.db import connection
+
+    assert post(client, body, HTTP_USER_AGENT="Mozilla/5.0 test-agent", REMOTE_ADDR="203.0.113.7").status_code == 201
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from the schema
+            rows = repr(cursor.fetchall())
+            assert "203.0.113.7" not in rows and "test-agent" not in rows, table
+    store = cache._cache  # LocMemCache: key -> pickled value
+    assert store, "the rate limiter counted the submission in the cache"
+    for key, value in store.items():
+        text = key + repr(pickle.loads(value))
+        assert "203.0.113.7" not in text and "test-agent" not in text
+
+
 def test_the_response_goes_to_the_open_wave_with_the_published_checklist(client, body, survey_ready):
     post(client, body)
     stored = Response.objects.get()
