@@ -3,7 +3,6 @@
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -12,27 +11,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.conftest import REDIS_URL
 
 from .helpers import ROOT, production_env
+from .processes import free_port, this_runs_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 DEADLINE_SECONDS = 40
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    # The test database pytest-django made and migrated: the processes share its schema.
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 class Output:
@@ -83,7 +70,7 @@ def test_honcho_starts_web_worker_and_beat_and_stops_them(db, collected_static, 
         tmp_path,
         HTTPS="0",  # plain HTTP on the loopback; a proxy terminates TLS in production
         ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=database_url(),
+        DATABASE_URL=this_runs_database_url(),
         CELERY_BROKER_URL=REDIS_URL,
         CACHE_URL=REDIS_URL,
         STATIC_ROOT=str(collected_static),

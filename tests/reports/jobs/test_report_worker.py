@@ -17,13 +17,13 @@ from pathlib import Path
 
 import kombu.pools
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from reports import services
 from reports.models import ReportFile, ReportJob
 from safetysurvey.celery import app as celery_app
 from tests.conftest import REDIS_URL
+from tests.ops.processes import this_runs_database_url
 from tests.reports.seeding import seed_responses
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -78,13 +78,6 @@ def broker(monkeypatch):
         client.delete(*keys)
 
 
-def database_url() -> str:
-    """The test database this process uses, for the workers (pytest-django made it)."""
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def workers(broker, transactional_db, tmp_path, reports_storage):
     """start(name, pool="solo", **env) -> a running `celery worker` subprocess (one process,
@@ -95,7 +88,7 @@ def workers(broker, transactional_db, tmp_path, reports_storage):
         log = (tmp_path / f"{name}.log").open("wb")
         environment = {
             **os.environ,
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": this_runs_database_url(),
             "CELERY_BROKER_URL": broker.url,
             "CELERY_BROKER_KEY_PREFIX": broker.prefix,
             "CELERY_REPORTS_QUEUE": broker.queue,
