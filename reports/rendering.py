@@ -108,6 +108,11 @@ def cached_wave_results(wave: Wave | str, *, progress: Callable[[int], None] | N
 # ---------------------------------------------------------------------------
 
 
+def statement_list_text(labels: list[str]) -> str:
+    """Checklist statements (each a sentence with its full stop) as one line: "A; B; C."."""
+    return "; ".join(label.strip().rstrip(".") for label in labels) + "." if labels else ""
+
+
 class _Formatter:
     """Numbers as the report prints them in the active language; a suppressed figure is
     the `suppressed` text, never a number (METHOD.md §4.8)."""
@@ -496,7 +501,7 @@ class _Builder:
             "comparison": self.by_district_chart(highlight=code) if with_comparison else None,
         })
         section["drivers"], section["drivers_chart"] = self.drivers(unit)
-        section["priorities"] = [row["label"] for row in section["drivers"] if row["priority"]]
+        section["priorities"] = statement_list_text([row["label"] for row in section["drivers"] if row["priority"]])
         return section
 
     def ranking(self) -> list[dict]:

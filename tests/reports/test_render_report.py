@@ -126,3 +126,17 @@ def test_the_language_of_the_report_does_not_leak_into_the_caller(report_data):
         from django.utils.translation import get_language
 
         assert get_language() == "en"
+
+
+def test_statements_in_one_line_are_separated_once_and_end_with_one_full_stop():
+    labels = ["Streets are well lit at night.", "Groups of youths cause trouble here. ", "Dogs"]
+    assert rendering.statement_list_text(labels) == (
+        "Streets are well lit at night; Groups of youths cause trouble here; Dogs."
+    )
+    assert rendering.statement_list_text([]) == ""
+
+
+def test_the_priorities_line_reads_as_one_sentence(report_data):
+    (html_file,) = render_report(scope="region", wave="2020", language="kk", formats=["html"])
+    html = html_file.content.decode()
+    assert ".;" not in html
