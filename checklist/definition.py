@@ -10,6 +10,9 @@ from functools import cached_property, lru_cache
 from django.utils.translation import get_language
 
 LANGUAGES = ("ru", "kk", "en")
+# Each language named in itself, as the language buttons show it: a resident finds theirs
+# whatever language the page is in.
+LANGUAGE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 
 
 def pick(texts: dict[str, str], language: str | None = None) -> str:

@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "safetysurvey.context_processors.staff_roles",
+                "safetysurvey.context_processors.language_names",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",  # csp_nonce for inline <script>/<style>
@@ -167,7 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# After logging in, each role lands on its own tools (safetysurvey/views.py role_home).
+LOGIN_REDIRECT_URL = "role-home"
 LOGOUT_REDIRECT_URL = "home"
 
 # Login lockout (django-axes): lock the account, not the address, so that no

@@ -11,10 +11,12 @@ handler404 = views.page_not_found
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/home/", views.role_home, name="role-home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("survey/", include("surveys.urls")),
     path("volunteer/", include("surveys.paper_urls")),

@@ -2,13 +2,17 @@ import logging
 import sys
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from rest_framework.exceptions import NotFound
+
+from surveys.roles import ANALYST, COORDINATOR, VOLUNTEER, role_names
 
 from .outages import DATABASE_ERRORS, database_unavailable
 
@@ -21,6 +25,29 @@ READY_TIMEOUT_SECONDS = 2
 def home(request):
     """The front page: residents go to the survey; staff find their tools."""
     return render(request, "home.html")
+
+
+@login_required
+def role_home(request):
+    """Where a staff member lands after logging in: the tools of their role. Volunteers and
+    coordinators key and check paper sheets, analysts read reports, an admin with no role
+    of ours goes to the admin; anyone else to the home page."""
+    roles = role_names(request.user)
+    if request.user.is_superuser:
+        return redirect("admin:index")
+    if VOLUNTEER in roles or COORDINATOR in roles:
+        return redirect("paper:home")
+    if ANALYST in roles:
+        return redirect("reports:index")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("home")
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin, the API):
+    the site's icon from the static files."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 def page_not_found(request, exception):

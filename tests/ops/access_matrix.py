@@ -72,6 +72,7 @@ ROWS = [
     #   name                              meth  target                   anon  resid vol_a vol_b coord anal  admin
     # --- public pages
     Row("home",                            GET,  "",                      "200   200   200   200   200   200   200"),
+    Row("favicon",                         GET,  "",                      "301   301   301   301   301   301   301"),
     Row("healthz",                         GET,  "",                      "200   200   200   200   200   200   200"),
     Row("readyz",                          GET,  "",                      "200   200   200   200   200   200   200"),
     Row("set_language",                    POST, "",                      "302   302   302   302   302   302   302",
@@ -79,6 +80,7 @@ ROWS = [
     Row("login",                           GET,  "",                      "200   200   200   200   200   200   200"),
     Row("logout",                          POST, "",                      "302   302   302   302   302   302   302"),
     Row("logout",                          GET,  "",                      "405   405   405   405   405   405   405"),
+    Row("role-home",                       GET,  "",                      "login login 302   302   302   302   302"),
     Row("password_change",                 GET,  "",                      "login login 200   200   200   200   200"),
     Row("password_change_done",            GET,  "",                      "login login 200   200   200   200   200"),
     Row("password_reset",                  GET,  "",                      "200   200   200   200   200   200   200"),
