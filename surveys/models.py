@@ -8,6 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from checklist.models import Checklist, District
 
 
+ANOTHER_WAVE_OPEN = _(
+    "The wave “%(wave)s” is open. Only one wave takes responses at a time: close it first "
+    "(untick “open for responses” on it), then open this one."
+)
+
+
 class Wave(models.Model):
     """A survey round, e.g. "2020-spring". New online responses go to the open wave."""
 
@@ -37,8 +43,13 @@ class Wave(models.Model):
         return Wave.objects.filter(starts_on__lt=self.starts_on).order_by("-starts_on").first()
 
     def clean(self):
+        errors = {}
         if self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("A wave cannot end before it starts.")})
+            errors["ends_on"] = _("A wave cannot end before it starts.")
+        if self.is_open and (open_wave := Wave.objects.filter(is_open=True).exclude(pk=self.pk).first()):
+            errors["is_open"] = ANOTHER_WAVE_OPEN % {"wave": open_wave}
+        if errors:
+            raise ValidationError(errors)
 
 
 class Response(models.Model):
