@@ -9,7 +9,8 @@ DEV := DEBUG=1
 .PHONY: run test setup demo lint check browsers system-deps clean procfile
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	@test -x $(PY) || $$(bin/find-python) -m venv $(VENV)
+	@test -x $(PY) || { echo "• Creating the Python environment in $(VENV) (once)"; $$(bin/find-python) -m venv $(VENV); }
+	@echo "• Installing the Python packages of requirements-dev.txt (2-3 minutes the first time)"
 	@# (grep drops this machine's notes about missing local package mirrors)
 	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
@@ -19,7 +20,9 @@ setup: $(VENV)/.installed
 
 ## Serve the app with demo data on SQLite, Celery tasks in-process: http://127.0.0.1:$(PORT)
 run: setup
+	@echo "• Preparing the SQLite database (db.sqlite3)"
 	@$(DEV) $(PY) manage.py migrate --noinput -v0
+	@echo "• Loading the checklist, the districts and the demo data (once, about 30 seconds)"
 	@$(DEV) $(PY) manage.py seed_demo --if-empty
 	@echo "Open http://127.0.0.1:$(PORT)/  (survey: /survey/, staff: /accounts/login/)"
 	@$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -45,9 +48,9 @@ procfile: setup
 
 ## Debian packages for PDF rendering and browser tests (run as root; CI does).
 system-deps:
-	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && dpkg -s libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 \
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && dpkg -s libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null 2>&1 \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null)
+	      chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils >/dev/null)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

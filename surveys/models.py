@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from checklist.models import Checklist, District
 
-
 ANOTHER_WAVE_OPEN = _(
     "The wave “%(wave)s” is open. Only one wave takes responses at a time: close it first "
     "(untick “open for responses” on it), then open this one."
