@@ -189,12 +189,20 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
         "client_id_field": CLIENT_ID_FIELD,
         "version_field": VERSION_FIELD,
         "action": reverse("survey:questions", kwargs={"code": district.code}),
+        "wave_code": _open_wave_code(),
     }
     return render(request, "surveys/questions.html", context)
 
 
+def _open_wave_code() -> str:
+    """The open wave's code: the browser notes on the thank-you page that this device answered
+    it (survey.js, no identifier), and the form warns before a second response."""
+    _checklist, wave = current.current_checklist_and_wave()
+    return wave.code if wave else ""
+
+
 @require_http_methods(["GET", "HEAD"])
 def thanks(request):
-    checklist, _wave = current.current_checklist_and_wave()
+    checklist, wave = current.current_checklist_and_wave()
     text = pick(definition_for(checklist).thanks, _language()) if checklist else ""
-    return render(request, "surveys/thanks.html", {"thanks": text})
+    return render(request, "surveys/thanks.html", {"thanks": text, "wave_code": wave.code if wave else ""})

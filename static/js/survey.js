@@ -5,19 +5,32 @@
 // Answers in progress are kept in this tab's sessionStorage (never sent anywhere), so that
 // switching the language or reloading does not lose them; the thank-you page and closing
 // the tab clear them.
+//
+// The thank-you page also notes in localStorage that this device answered the wave: one
+// flag per wave code, no identifier, never sent. The form then warns before a second
+// response (a family may share a phone, so it does not block).
 (function () {
   "use strict";
   var DRAFT_PREFIX = "survey-draft:";
+  var ANSWERED_PREFIX = "survey-answered:";
 
   function storage() {
     try { return window.sessionStorage; } catch (error) { return null; }  // private mode, blocked
   }
 
-  if (document.querySelector("[data-survey-done]") && storage()) {
+  function deviceStorage() {
+    try { return window.localStorage; } catch (error) { return null; }
+  }
+
+  var done = document.querySelector("[data-survey-done]");
+  if (done && storage()) {
     for (var k = storage().length - 1; k >= 0; k--) {
       var key = storage().key(k);
       if (key && key.indexOf(DRAFT_PREFIX) === 0) storage().removeItem(key);
     }
+  }
+  if (done && done.getAttribute("data-survey-done") && deviceStorage()) {
+    try { deviceStorage().setItem(ANSWERED_PREFIX + done.getAttribute("data-survey-done"), "1"); } catch (error) { /* full */ }
   }
 
   var form = document.querySelector(".survey-form");
@@ -113,12 +126,53 @@
     });
   }
 
+  // A character counter under each text box that has a limit (the box's maxlength enforces it).
+  var countTemplate = form.getAttribute("data-count-template") || "{count} / {limit}";
+  var counters = Array.prototype.slice.call(form.querySelectorAll("[data-count-for]"));
+
+  function updateCounters() {
+    counters.forEach(function (counter) {
+      var box = document.getElementById(counter.getAttribute("data-count-for"));
+      if (!box) return;
+      var limit = parseInt(box.getAttribute("maxlength"), 10);
+      var count = box.value.length;
+      counter.textContent = countTemplate.replace("{count}", count).replace("{limit}", limit);
+      counter.classList.toggle("near-limit", count >= limit * 0.9);
+      counter.hidden = false;
+    });
+  }
+
+  function answeredBefore() {
+    var wave = form.getAttribute("data-wave");
+    var store = deviceStorage();
+    try { return Boolean(wave && store && store.getItem(ANSWERED_PREFIX + wave)); } catch (error) { return false; }
+  }
+
+  function newClientId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function showAnsweredBefore() {
+    var shown = answeredBefore();
+    Array.prototype.forEach.call(document.querySelectorAll(".answered-before"), function (notice) {
+      notice.hidden = !shown;
+    });
+  }
+
   function refresh() { applyConditions(); updateProgress(); saveDraft(); }
   form.addEventListener("change", refresh);
-  form.addEventListener("input", function () { updateProgress(); saveDraft(); });
+  form.addEventListener("input", function () { updateProgress(); updateCounters(); saveDraft(); });
   restoreDraft();
   applyConditions();
   updateProgress();
+  updateCounters();
+  showAnsweredBefore();
 
   // One click sends once (the server's one-time token makes a second send harmless anyway).
   var sending = false;
@@ -128,8 +182,21 @@
     var button = form.querySelector('button[type="submit"]');
     if (button) button.setAttribute("aria-disabled", "true");
   });
-  // Coming back through the browser's history re-enables the button.
-  window.addEventListener("pageshow", function () { sending = false; });
+  // Coming back through the browser's history re-enables the button. A page the browser kept
+  // whole (the back-forward cache) after it was sent holds the last resident's answers and
+  // the token they were stored under: clear both, so that the next person starts blank and
+  // their response is not taken for a repeat of the last one.
+  window.addEventListener("pageshow", function (event) {
+    sending = false;
+    if (!event.persisted || !answeredBefore()) return;
+    form.reset();
+    var token = form.querySelector('input[name="client_id"]');
+    if (token) token.value = newClientId();
+    if (storage()) storage().removeItem(draftKey);
+    refresh();
+    updateCounters();
+    showAnsweredBefore();
+  });
 
   var summary = document.querySelector(".error-summary");
   if (summary) {
