@@ -110,6 +110,30 @@ class ChecklistDef:
     def subscore_items(self, subscore: str) -> tuple[ItemDef, ...]:
         return self._subscore_items.get(subscore, ())
 
+    @cached_property
+    def numbers(self) -> dict[str, str]:
+        """The number shown before each question, the same on the online form, the printed
+        sheet, the keying screen, reconciliation and the exports: questions are numbered 1, 2,
+        3 … in order, and a follow-up takes the number of the question it depends on and a
+        letter (12a, 12b), so "question 17" means one item in every channel."""
+        numbers: dict[str, str] = {}
+        follow_ups: dict[str, int] = {}
+        counter = 0
+        for item in self.items:
+            parent = numbers.get(item.show_if_item) if item.show_if_item else None
+            if parent:
+                follow_ups[parent] = follow_ups.get(parent, 0) + 1
+                numbers[item.code] = f"{parent}{'abcdefghijklmnopqrstuvwxyz'[(follow_ups[parent] - 1) % 26]}"
+            else:
+                counter += 1
+                numbers[item.code] = str(counter)
+        return numbers
+
+    @property
+    def question_count(self) -> int:
+        """How many numbered questions there are (follow-ups are not counted apart)."""
+        return sum(1 for item in self.items if not item.show_if_item)
+
 
 def _texts(obj, name: str) -> dict[str, str]:
     return {code: getattr(obj, f"{name}_{code}") for code in LANGUAGES if getattr(obj, f"{name}_{code}")}

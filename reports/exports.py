@@ -31,8 +31,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, override
 
-from checklist.definition import ItemDef, pick
-from checklist.models import District
+from checklist.definition import ItemDef, definition_for, pick
+from checklist.models import Checklist, District, translated
 from surveys.models import Wave
 
 from . import aggregation
@@ -102,7 +102,10 @@ def microdata(*, scope: str | District, wave: Wave | str, language: str) -> tupl
         keep = (frame["district"] == code).to_numpy()
         frame, weights, region_w = frame[keep].reset_index(drop=True), weights[keep], region_w[keep]
 
-    names = {c: d.name for c, d in reporting_units().items()}
+    # Every label in the chosen language, district names too (not the language of the request).
+    names = {c: translated(d, "name", language) for c, d in reporting_units().items()}
+    current = Checklist.current()
+    numbers = definition_for(current).numbers if current else {}
     with override(language):
         out: dict[str, Any] = {
             "wave": frame["wave"].astype(object),
@@ -120,7 +123,10 @@ def microdata(*, scope: str | District, wave: Wave | str, language: str) -> tupl
         for item_code, item in items.items():
             if item.kind in FREE_TEXT_KINDS:
                 continue  # never export free text (METHOD.md §4.8)
+            # The question's number as the form, the sheet and the keying screen show it.
             question = pick(item.text, language)
+            if item_code in numbers:
+                question = f"{numbers[item_code]}. {question}"
             if item.kind == "multiple":
                 for option in item.options:
                     column = f"{item_code}_{option.value}"

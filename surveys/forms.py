@@ -163,22 +163,10 @@ class SurveyForm:
     def parts(self) -> list[Part]:
         """The checklist as numbered parts and questions in the active language."""
         language = (get_language() or "ru")[:2]
-        numbers: dict[str, str] = {}
-        follow_ups: dict[str, int] = {}
-        counter = 0
+        numbers = self.definition.numbers
         parts = []
         for index, section in enumerate(self.definition.sections, start=1):
-            questions = []
-            for item in section.items:
-                parent = numbers.get(item.show_if_item) if item.show_if_item else None
-                if parent:
-                    follow_ups[parent] = follow_ups.get(parent, 0) + 1
-                    number = f"{parent}{'abcdefghijklmnopqrstuvwxyz'[(follow_ups[parent] - 1) % 26]}"
-                else:
-                    counter += 1
-                    number = str(counter)
-                numbers[item.code] = number
-                questions.append(self._question(item, number, numbers, language))
+            questions = [self._question(item, numbers[item.code], numbers, language) for item in section.items]
             parts.append(
                 Part(
                     section=section,

@@ -24,7 +24,7 @@ HEADER_MM = 26  # the top margin of every page, where the sheet's header is stam
 
 @dataclass(frozen=True)
 class PrintedItem:
-    number: int
+    number: str
     item: ItemDef
     question: str
     help: str
@@ -57,14 +57,8 @@ class PrintedSection:
     blocks: tuple[Block, ...]
 
 
-def item_numbers(definition: ChecklistDef) -> dict[str, int]:
-    """The number printed before each question (1, 2, ... in sheet order): the entry form
-    shows the same numbers."""
-    return {item.code: number for number, item in enumerate(definition.items, start=1)}
-
-
 def sheet_layout(definition: ChecklistDef, language: str) -> tuple[PrintedSection, ...]:
-    numbers = item_numbers(definition)
+    numbers = definition.numbers
     sections = []
     for section in definition.sections:
         printed = [_printed_item(definition, item, numbers, language) for item in section.items]
@@ -104,8 +98,8 @@ def _printed_item(definition, item: ItemDef, numbers, language) -> PrintedItem:
         for value in item.show_if_values:
             option = source.option(value) if source else None
             labels.append(f"«{option.text(language)}» ({value})" if option else str(value))
-        condition = _("Only if the answer to question %(number)d is %(answers)s") % {
-            "number": numbers.get(item.show_if_item, 0),
+        condition = _("Only if the answer to question %(number)s is %(answers)s") % {
+            "number": numbers.get(item.show_if_item, "?"),
             "answers": _(" or ").join(labels),
         }
     return PrintedItem(
@@ -145,7 +139,7 @@ def batch_pdf(batch, sheets, definition: ChecklistDef, progress: Callable[[int],
             "title": pick(definition.title, language),
             "consent": pick(definition.consent, language),
             "sections": sheet_layout(definition, language),
-            "item_count": len(definition.items),
+            "item_count": definition.question_count,
             "language": language,
             "top_margin_mm": HEADER_MM,
         }

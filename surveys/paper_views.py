@@ -33,7 +33,6 @@ from .paper_import import (
     write_xlsx,
 )
 from .paper_models import Batch, PaperEntry, Sheet
-from .paper_pdf import item_numbers
 from .paper_selectors import (
     batch_counts,
     batches_with_counts,
@@ -167,7 +166,7 @@ def entry_form(request, serial: str):
         return redirect("paper:enter")
     batch = sheet.batch
     definition = definition_for(batch.checklist)
-    numbers = item_numbers(definition)
+    numbers = definition.numbers
     form = KeyedAnswersForm(request.POST or None, definition=definition, language=batch.language, numbers=numbers)
     if request.method == "POST" and form.is_valid():
         try:
@@ -290,7 +289,7 @@ def batch_template(request, pk: int, fmt: str):
     name = f"batch{batch.pk}-{batch.district.code}-{batch.wave.code}"
     if fmt == "xlsx":
         notes = [_("One row per sheet. Key the numbers printed beside the ticked boxes; several: 1 3.")]
-        numbers = item_numbers(definition)
+        numbers = definition.numbers
         for item in definition.items:
             options = "; ".join(f"{o.value} = {o.text(batch.language)}" for o in item.options)
             notes.append(f"{item.code} — {numbers[item.code]}. {item.question(batch.language)} {options}".strip())
@@ -387,9 +386,10 @@ def _batch_import(request, pk: int):
 
 
 def _row_errors(definition, errors: list[RowError], language: str) -> list[dict]:
-    numbers = item_numbers(definition)
+    numbers = definition.numbers
+    in_sheet_order = {code: position for position, code in enumerate(numbers, start=1)}
     rows = []
-    for error in sorted(errors, key=lambda e: (e.row, numbers.get(e.column, 0))):
+    for error in sorted(errors, key=lambda e: (e.row, in_sheet_order.get(e.column, 0))):
         item = definition.by_code.get(error.column)
         question = f"{numbers[item.code]}. {item.question(language)}" if item else ""
         rows.append({"row": error.row, "column": error.column, "question": question, "message": error.message})
@@ -407,7 +407,7 @@ def queue(request):
 
 def _entries_table(definition, sheet: Sheet, language: str) -> tuple[list, list[dict]]:
     entries = list(sheet.entries.select_related("entered_by").order_by("created_at", "pk"))
-    numbers = item_numbers(definition)
+    numbers = definition.numbers
     flagged = {code for entry in entries for code in entry.not_applicable}
     final = sheet.response.answers if sheet.response else None
     rows = []
@@ -435,7 +435,7 @@ def sheet_detail(request, serial: str):
     language = sheet.batch.language
     entries, rows = _entries_table(definition, sheet, language)
     changes = sheet.changes.select_related("changed_by")
-    numbers = item_numbers(definition)
+    numbers = definition.numbers
     history = [
         {
             "change": change,
@@ -485,7 +485,7 @@ def sheet_reconcile(request, serial: str):
         initial=initial,
         definition=definition,
         language=language,
-        numbers=item_numbers(definition),
+        numbers=definition.numbers,
         first=first.answers,
         second=second.answers,
         differing=differing,
@@ -517,7 +517,7 @@ def sheet_reconcile(request, serial: str):
         "first": first,
         "second": second,
         "flagged": flagged,
-        "numbers": item_numbers(definition),
+        "numbers": definition.numbers,
     }
     return _page(request, "surveys/paper/sheet_reconcile.html", context)
 
@@ -534,7 +534,7 @@ def sheet_edit(request, serial: str):
         initial=EditForm.initial_from(definition, sheet.response.answers),
         definition=definition,
         language=sheet.batch.language,
-        numbers=item_numbers(definition),
+        numbers=definition.numbers,
     )
     if request.method == "POST" and form.is_valid():
         try:

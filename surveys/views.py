@@ -98,7 +98,7 @@ def district(request, code: str):
         "district": district,
         "title": pick(definition.title, _language()),
         "consent": pick(definition.consent, _language()),
-        "question_count": sum(1 for item in definition.items if not item.show_if_item),
+        "question_count": definition.question_count,
     }
     return render(request, "surveys/consent.html", context)
 

@@ -39,12 +39,13 @@ def formula_route(report_data, districts, definition):
     response_submit(district=districts["KRG-KZB"], language="ru", answers=answers)
 
 
-def test_the_spss_file_has_variable_and_value_labels_in_the_chosen_language(report_data):
+def test_the_spss_file_has_variable_and_value_labels_in_the_chosen_language(report_data, definition):
     files = _files(scope="region", wave="2020", language="kk", formats=["microdata_sav"])
     frame, meta = _read_sav(files["microdata_sav"].content)
     assert len(frame) == Response.objects.filter(wave__code="2020", is_void=False).count()
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-    assert labels["safe_walk_dark"].startswith("Қараңғы түскеннен кейін")
+    # The label starts with the question's number as every channel shows it (issue 11, item 5).
+    assert labels["safe_walk_dark"].startswith(f"{definition.numbers['safe_walk_dark']}. Қараңғы түскеннен кейін")
     assert meta.variable_value_labels["safe_walk_dark"][4.0] == "Өте қауіпсіз"
     assert meta.variable_value_labels["sex"][1.0] == "Әйел"
     assert {"district", "channel", "feeling", "environment", "police", "overall", "sdg_safe", "weight"} <= set(
@@ -114,3 +115,21 @@ def test_a_district_export_holds_that_district_only(report_data):
 def test_unknown_export_formats_are_refused(report_data):
     with pytest.raises(ValueError):
         render_exports(scope="region", wave="2020", language="en", formats=["pdf"])
+
+
+@pytest.mark.parametrize("fmt", ["microdata_csv", "microdata_xlsx"])
+def test_district_names_in_a_kazakh_export_are_kazakh(report_data, districts, fmt):
+    # The request itself runs in Russian, as a worker or a ru page would (issue 11, item 15).
+    from django.utils.translation import override
+
+    with override("ru"):
+        files = _files(scope="region", wave="2020", language="kk", formats=[fmt])
+    content = files[fmt].content
+    if fmt == "microdata_csv":
+        frame = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig")
+    else:
+        frame = pd.read_excel(io.BytesIO(content))
+    names = set(frame["district_name"])
+    kazybek = districts["KRG-KZB"]
+    assert kazybek.name_kk in names
+    assert kazybek.name_ru not in names or kazybek.name_ru == kazybek.name_kk

@@ -130,13 +130,14 @@ class TestTheEntryForm:
             assert response.context["form"].errors["safe_walk_day"] == [str(NOT_AN_OPTION)]
 
     def test_a_follow_up_answered_on_paper_is_kept_and_the_volunteer_is_told(
-        self, login, volunteer_a, sheet, sheet_answers
+        self, login, volunteer_a, sheet, sheet_answers, definition
     ):
         answers = keyed({**sheet_answers, "vic_fraud": 0, "vic_fraud_reported": 1})
         response = login(volunteer_a).post(reverse("paper:entry", args=[sheet.serial]), answers, follow=True)
         entry = PaperEntry.objects.get()
         assert entry.answers["vic_fraud_reported"] == 1 and entry.not_applicable == ["vic_fraud_reported"]
-        assert "28" in " ".join(str(message) for message in response.context["messages"])
+        # The question is named by the number printed on the sheet and shown online (24a).
+        assert definition.numbers["vic_fraud_reported"] in " ".join(str(m) for m in response.context["messages"])
 
     def test_the_form_can_be_keyed_without_the_mouse(self, login, volunteer_a, sheet):
         page = login(volunteer_a).get(reverse("paper:entry", args=[sheet.serial])).content.decode()

@@ -53,7 +53,10 @@ def test_every_question_is_printed_with_its_option_values(rendered, definition):
     flat = re.sub(r"\s+", " ", sheet_text)
     for item in definition.items:
         assert item.question("ru")[:25] in flat, item.code
-    assert f"{len(definition.items)}." in flat
+    # One numbering in every channel (issue 11, item 5): the last question carries the number the
+    # online form gives it, and the end note counts the questions as the form's consent page does.
+    assert f"{definition.numbers[definition.items[-1].code]}." in flat
+    assert f"({definition.question_count}" in flat or f": {definition.question_count})" in flat
     assert "Затрудняюсь ответить" in flat
 
 
