@@ -89,6 +89,7 @@ class ChecklistDef:
     sections: tuple[SectionDef, ...]
     consent: dict[str, str] = field(default_factory=dict)
     thanks: dict[str, str] = field(default_factory=dict)
+    layout: str = "sections"  # Checklist.Layout: "sections" (one part per screen) or "one_page"
 
     # cached_property writes to the instance __dict__, which a frozen dataclass allows.
     @cached_property
@@ -177,6 +178,7 @@ def build_definition(checklist) -> ChecklistDef:
         title=_texts(checklist, "title"),
         consent=_texts(checklist, "consent"),
         thanks=_texts(checklist, "thanks"),
+        layout=checklist.layout,
         sections=tuple(
             SectionDef(
                 code=section.code,

@@ -133,8 +133,12 @@ def parse_checklist(text: str) -> dict:
         name: _options((scale or {}).get("options"), problems, ("scales", name, "options"), f"scale {name}")
         for name, scale in scales.items()
     }
+    layout = data.get("layout", "sections")
+    if layout not in ("sections", "one_page"):
+        problems.add(("layout",), 'layout must be "sections" (one part per screen) or "one_page"')
     result = {
         "version": version,
+        "layout": layout,
         "title": _texts(data.get("title"), problems, ("title",), "title"),
         "consent": _texts(data.get("consent"), problems, ("consent",), "consent"),
         "thanks": _texts(data.get("thanks"), problems, ("thanks",), "thanks"),
@@ -269,6 +273,7 @@ def checklist_load(*, text: str, publish: bool = True) -> Checklist:
         existing.delete()
     checklist = Checklist(
         version=content["version"],
+        layout=content["layout"],
         **_split(content["title"], "title"),
         **_split(content["consent"], "consent"),
         **_split(content["thanks"], "thanks"),

@@ -43,9 +43,17 @@ class Checklist(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
+    class Layout(models.TextChoices):
+        # How the online form shows the checklist to a resident with JavaScript (without it,
+        # always one page): one part per screen with Back and Next, or all parts at once.
+        SECTIONS = "sections", _("One part per screen")
+        ONE_PAGE = "one_page", _("All questions on one page")
+
     version = models.PositiveIntegerField(_("version"), unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    layout = models.CharField(_("layout of the online form"), max_length=10, choices=Layout.choices,
+                              default=Layout.SECTIONS)
     locals().update(translated_fields("title", _("title")))
     locals().update(translated_fields("consent", _("consent text"), text=True))
     locals().update(translated_fields("thanks", _("thank-you text"), text=True))

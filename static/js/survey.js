@@ -87,8 +87,12 @@
       if (answered) done += 1;
     }
     progress.hidden = false;
-    progress.querySelector(".progress-text").textContent =
-      template.replace("{done}", done).replace("{total}", total);
+    var text = template.replace("{done}", done).replace("{total}", total);
+    if (paged) {
+      var partTemplate = form.getAttribute("data-part-template") || "{number} / {total}";
+      text = partTemplate.replace("{number}", current + 1).replace("{total}", parts.length) + " · " + text;
+    }
+    progress.querySelector(".progress-text").textContent = text;
     progress.querySelector(".progress-bar span").style.width = (total ? Math.round(100 * done / total) : 0) + "%";
   }
 
@@ -198,16 +202,87 @@
     showAnsweredBefore();
   });
 
+  // One part per screen (the checklist's layout "sections"): Back and Next move between the
+  // parts, the answers stay in the one form, and the last part holds the Send button. The
+  // resident can switch to the whole form on one page.
+  var parts = Array.prototype.slice.call(form.querySelectorAll("section.part"));
+  var submitArea = form.querySelector(".submit-area");
+  var current = 0;
+  var paged = form.getAttribute("data-layout") === "sections" && parts.length > 1;
+
+  function button(label, className, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "button " + className;
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function showPart(index, focus) {
+    current = Math.max(0, Math.min(parts.length - 1, index));
+    parts.forEach(function (part, i) { part.hidden = paged && i !== current; });
+    if (submitArea) submitArea.hidden = paged && current !== parts.length - 1;
+    // The part on screen is kept with the draft, so a reload or a change of language
+    // comes back to it.
+    if (paged && storage()) {
+      try { storage().setItem(draftKey + ":part", String(current)); } catch (error) { /* full */ }
+    }
+    updateProgress();
+    if (paged && focus) {
+      var heading = parts[current].querySelector("h2");
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+      form.scrollIntoView();
+    }
+  }
+
+  function onePage() {
+    paged = false;
+    form.classList.remove("paged");
+    Array.prototype.forEach.call(form.querySelectorAll(".part-nav"), function (nav) { nav.remove(); });
+    showPart(current, false);
+    updateProgress();
+  }
+
+  if (paged) {
+    form.classList.add("paged");
+    parts.forEach(function (part, i) {
+      var nav = document.createElement("div");
+      nav.className = "part-nav";
+      if (i > 0) nav.appendChild(button(form.getAttribute("data-back-label"), "back", function () { showPart(i - 1, true); }));
+      if (i < parts.length - 1) nav.appendChild(button(form.getAttribute("data-next-label"), "primary next", function () { showPart(i + 1, true); }));
+      part.appendChild(nav);
+    });
+    var all = button(form.getAttribute("data-all-label"), "link-button show-all", onePage);
+    var allLine = document.createElement("p");
+    allLine.className = "part-nav show-all-line";
+    allLine.appendChild(all);
+    form.insertBefore(allLine, form.querySelector("section.part"));
+  }
+
+  // The part holding an input (for links of the error summary and errors sent back).
+  function partOf(element) {
+    var part = element && element.closest("section.part");
+    return part ? parts.indexOf(part) : -1;
+  }
+
+  var firstError = form.querySelector(".question.has-error");
+  var keptPart = storage() ? parseInt(storage().getItem(draftKey + ":part") || "0", 10) : 0;
+  showPart(firstError ? partOf(firstError) : keptPart || 0, false);
+
   var summary = document.querySelector(".error-summary");
   if (summary) {
     summary.focus();
-    // A link in the summary moves focus to the answer, with the whole question in view.
+    // A link in the summary moves focus to the answer, with the whole question in view,
+    // opening its part first when the form shows one part per screen.
     summary.addEventListener("click", function (event) {
       var link = event.target.closest("a[href^='#']");
       if (!link) return;
       var input = document.getElementById(link.getAttribute("href").slice(1));
       if (!input) return;
       event.preventDefault();
+      if (paged && partOf(input) !== -1) showPart(partOf(input), false);
       var question = input.closest(".question") || input;
       question.scrollIntoView();
       input.focus({ preventScroll: true });

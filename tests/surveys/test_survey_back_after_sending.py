@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from surveys.models import Response
+from tests.surveys.survey_pages import reveal, send
 from tests.surveys.test_survey_browser import answer_everything_but
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -12,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _send(page, definition):
     answer_everything_but(page, definition, skip="", choose={})
-    page.locator(".survey-form button[type=submit]").click()
+    send(page)
     expect(page.locator("[data-survey-done]")).to_be_visible()
 
 
@@ -48,6 +49,7 @@ def test_the_device_remembers_only_a_flag_per_wave(page, live_server, survey_rea
 def test_a_text_box_counts_its_characters_up_to_its_limit(page, live_server, survey_ready, definition):
     item = next(item for item in definition.items if item.code == "unsafe_place_note")
     page.goto(f"{live_server.url}/survey/KRG-KZB/questions/")
+    reveal(page, "unsafe_place_note")
     box = page.locator("#q-unsafe_place_note")
     expect(box).to_have_attribute("maxlength", str(item.max_length))
     box.fill("Двор у дома 12")

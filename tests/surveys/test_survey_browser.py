@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from checklist.answers import is_shown
 from surveys.models import Response
+from tests.surveys.survey_pages import reveal, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +26,7 @@ def answer_everything_but(page, definition, skip: str, choose: dict) -> None:
             continue
         typed[item.code] = value
         if item.code != skip:
+            reveal(page, item.code)
             page.locator(f"label[for='q-{item.code}-{value}']").click()
 
 
@@ -51,7 +53,7 @@ def test_a_resident_fills_in_the_survey_on_a_phone(
     answer_everything_but(page, definition, skip="pol_trust", choose={"vic_burglary": 1})
     expect(page.locator("#question-vic_burglary_reported")).to_be_visible()
 
-    page.locator(".survey-form button[type=submit]").click()
+    send(page)
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
@@ -61,7 +63,7 @@ def test_a_resident_fills_in_the_survey_on_a_phone(
     summary.locator("a").first.click()
     expect(page.locator("#q-pol_trust-1")).to_be_focused()
     page.locator("label[for='q-pol_trust-4']").click()
-    page.locator(".survey-form button[type=submit]").click()
+    send(page)
 
     expect(page.locator("h1")).to_have_text(thanks)
     response = Response.objects.get()
@@ -95,6 +97,7 @@ def test_an_option_can_be_chosen_with_the_keyboard_alone(page, live_server, surv
 def test_answers_in_progress_survive_a_change_of_language_and_go_after_sending(page, live_server, survey_ready):
     page.goto(f"{live_server.url}/survey/KRG-KZB/questions/")
     page.locator("label[for='q-safe_walk_day-2']").click()
+    reveal(page, "vic_fraud")
     page.locator("label[for='q-vic_fraud-1']").click()
     page.locator(".site-header .language-switch button[value=kk]").click()
     expect(page.locator("html")).to_have_attribute("lang", "kk")
