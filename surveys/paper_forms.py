@@ -125,8 +125,19 @@ class ReconcileForm(KeyedAnswersForm):
                 "pick": self[f"pick-{item.code}"] if differs else None,
                 "first": self.first.get(item.code),
                 "second": self.second.get(item.code),
+                # As a volunteer keys it, so that picking an entry can fill the value box.
+                "first_keyed": keyed_text(item, self.first.get(item.code)),
+                "second_keyed": keyed_text(item, self.second.get(item.code)),
                 "differs": differs,
             }
+
+    def differences(self) -> list[dict]:
+        """The differing questions in sheet order, for the list at the top of the page."""
+        return [row for row in self.rows() if row["differs"]]
+
+    def unsettled(self) -> list[dict]:
+        """The questions the coordinator still has to settle (after a refused commit)."""
+        return [row for row in self.rows() if row["field"].errors or (row["pick"] and row["pick"].errors)]
 
     def answers(self) -> dict:
         answers = {}

@@ -112,6 +112,30 @@
   });
   refreshApplicability();
 
+  // Reconciliation: taking entry 1 or 2 puts its value in the value box (what is committed);
+  // "as typed" leaves the box to the coordinator. Alt+N goes to the next difference.
+  Array.prototype.forEach.call(form.querySelectorAll("fieldset.pick"), function (pick) {
+    pick.addEventListener("change", function (event) {
+      var box = document.getElementById(pick.dataset.for);
+      if (!box || event.target.type !== "radio") return;
+      if (event.target.value === "first") box.value = pick.dataset.first;
+      else if (event.target.value === "second") box.value = pick.dataset.second;
+      else { box.focus(); box.select(); }
+      refreshApplicability();
+    });
+  });
+  var differing = Array.prototype.slice.call(document.querySelectorAll("tr.differs"));
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.code !== "KeyN" || !differing.length) return;
+    event.preventDefault();
+    var here = document.activeElement && document.activeElement.closest("tr.differs");
+    var next = differing[(differing.indexOf(here) + 1) % differing.length];
+    next.scrollIntoView({ block: "center" });
+    next.querySelector("input").focus({ preventScroll: true });
+  });
+  var summaryBox = document.querySelector(".reconcile-form .error-summary");
+  if (summaryBox) summaryBox.focus();
+
   var firstError = form.querySelector(".has-error input.keyed, tr .field-error");
   var start = firstError ? (firstError.closest("li, tr") || form).querySelector("input") : fields[0];
   if (start && form.classList.contains("entry-form")) start.focus();

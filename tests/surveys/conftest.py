@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from checklist.answers import is_shown
+from surveys.paper_services import paper_entry_create
 
 FORM_URL = "/survey/{code}/questions/"
 
@@ -60,3 +61,13 @@ def complete_answers(definition):
 def client_id_of():
     """client_id_of(html) -> the one-time token embedded in a survey form."""
     return _client_id_of
+
+
+@pytest.fixture
+def conflict(paper_batch, volunteer_a, volunteer_a2, sheet_answers):
+    """A sheet keyed twice with two differences: safe_walk_day 4 / 2, env_cctv 1 / 5."""
+    sheet = paper_batch.sheets.order_by("number").first()
+    paper_entry_create(sheet=sheet, user=volunteer_a, answers=sheet_answers)
+    paper_entry_create(sheet=sheet, user=volunteer_a2, answers={**sheet_answers, "safe_walk_day": 2, "env_cctv": 5})
+    sheet.refresh_from_db()
+    return sheet

@@ -11,16 +11,6 @@ from surveys.paper_models import PaperEntry, Sheet, SheetChange
 from surveys.paper_services import NOT_IN_CONFLICT, PaperRejected, paper_entry_create, paper_sheet_reconcile
 
 
-@pytest.fixture
-def conflict(paper_batch, volunteer_a, volunteer_a2, sheet_answers):
-    """A sheet keyed twice with two differences: safe_walk_day 4 / 2, env_cctv 1 / 5."""
-    sheet = paper_batch.sheets.order_by("number").first()
-    paper_entry_create(sheet=sheet, user=volunteer_a, answers=sheet_answers)
-    paper_entry_create(sheet=sheet, user=volunteer_a2, answers={**sheet_answers, "safe_walk_day": 2, "env_cctv": 5})
-    sheet.refresh_from_db()
-    return sheet
-
-
 def test_the_queue_lists_sheets_in_conflict_of_the_coordinators_districts(login, coordinator, conflict):
     page = login(coordinator).get(reverse("paper:queue"))
     assert page.status_code == 200 and conflict.serial in page.content.decode()
