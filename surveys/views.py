@@ -4,16 +4,20 @@ Thin views: the form turns POST data into answers, `response_submit` validates a
 stores, `ratelimit` counts. Nothing here stores or logs anything about the resident.
 """
 
-from django.shortcuts import redirect, render
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from checklist.answers import REQUIRED
-from checklist.definition import definition_for, pick
-from checklist.models import District, translated
+from checklist.definition import LANGUAGE_NAMES, LANGUAGES, definition_for, pick
+from checklist.models import Checklist, District, translated
 
 from . import current, ratelimit
 from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
@@ -206,3 +210,35 @@ def thanks(request):
     checklist, wave = current.current_checklist_and_wave()
     text = pick(definition_for(checklist).thanks, _language()) if checklist else ""
     return render(request, "surveys/thanks.html", {"thanks": text, "wave_code": wave.code if wave else ""})
+
+
+@staff_member_required
+@require_http_methods(["GET", "HEAD"])
+def checklist_preview(request, pk: int, language: str):
+    """A checklist version (a draft before it is published) as residents will see it, in one
+    language, for the admin; nothing can be sent from it."""
+    if not request.user.has_perm("checklist.change_checklist"):
+        raise PermissionDenied
+    if language not in LANGUAGES:
+        raise Http404
+    checklist = get_object_or_404(Checklist, pk=pk)
+    definition = definition_for(checklist)
+    with translation.override(language):
+        context = {
+            "checklist": checklist,
+            "definition": definition,
+            "parts": SurveyForm(definition).parts(),
+            "language": language,
+            "language_name": LANGUAGE_NAMES[language],
+            "title": pick(definition.title, language),
+            "other_languages": [
+                (LANGUAGE_NAMES[code], reverse("survey:preview", args=[checklist.pk, code]))
+                for code in LANGUAGES
+                if code != language
+            ],
+            "back": reverse("admin:checklist_checklist_publish", args=[checklist.pk])
+            if not checklist.is_published
+            else reverse("admin:checklist_checklist_change", args=[checklist.pk]),
+        }
+        response = render(request, "surveys/preview.html", context)
+    return response

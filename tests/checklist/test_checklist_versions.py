@@ -62,7 +62,9 @@ def test_the_admin_publishes_drafts_and_shows_published_ones_read_only(checklist
     client = login(admin_user)
     draft = checklist_new_version(source=checklist)
     url = reverse("admin:checklist_checklist_changelist")
-    client.post(url, {"action": "publish", "_selected_action": [draft.pk]})
+    # The action leads to the confirmation page (issue 11, item 12), which publishes on POST.
+    confirm = client.post(url, {"action": "publish", "_selected_action": [draft.pk]})["Location"]
+    client.post(confirm)
     draft.refresh_from_db()
     assert draft.is_published
     change = reverse("admin:checklist_checklist_change", args=[checklist.pk])

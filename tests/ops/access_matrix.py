@@ -66,6 +66,8 @@ def _status(cell: str):
 
 
 GET, POST = "GET", "POST"
+# Cells of a page only the admin reaches: everyone else goes to the admin's login page.
+ADMIN_ONLY = " ".join([ADMIN_LOGIN] * 6) + " {admin}"
 
 # fmt: off
 ROWS = [
@@ -96,6 +98,9 @@ ROWS = [
     Row("survey:questions",                GET,  "district A",            "200   200   200   200   200   200   200"),
     Row("survey:questions",                POST, "district A",            "302   302   302   302   302   302   302",
         body="survey answers"),
+    # the admin's preview of a checklist version, and its publish step (checklist/admin.py)
+    Row("survey:preview",                  GET,  "the checklist in kk",   ADMIN_ONLY.format(admin=200)),
+    Row("admin:checklist_checklist_publish", GET, "the checklist",        ADMIN_ONLY.format(admin=302)),
     Row("survey:thanks",                   GET,  "",                      "200   200   200   200   200   200   200"),
     Row("api-checklist",                   GET,  "",                      "200   200   200   200   200   200   200"),
     Row("api-districts",                   GET,  "",                      "200   200   200   200   200   200   200"),

@@ -246,6 +246,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 OBJECTS = {
     "": lambda w: (None, {}),
     "district A": lambda w: (w.district_a, {}),
+    "the checklist": lambda w: (w.checklist, {}),
+    "the checklist in kk": lambda w: (w.checklist, {"language": "kk"}),
     "a made-up link": lambda w: (None, {"uidb64": "MQ", "token": "made-up-token"}),
     "the admin": lambda w: (w.users["admin"], {}),
     "A's printed sheet": lambda w: (w.sheets["A printed"], {}),
@@ -271,6 +273,8 @@ URL_KWARGS = {
     "password_reset_confirm": lambda obj: {},
     "admin:auth_user_password_change": lambda user: {"id": user.pk},
     "survey:district": lambda district: {"code": district.code},
+    "survey:preview": lambda checklist: {"pk": checklist.pk},
+    "admin:checklist_checklist_publish": lambda checklist: {"pk": checklist.pk},
     "survey:questions": lambda district: {"code": district.code},
     "paper:entry": lambda sheet: {"serial": sheet.serial},
     "paper:sheet": lambda sheet: {"serial": sheet.serial},
