@@ -3,7 +3,7 @@ it (the last TRUSTED_PROXY_COUNT entries of X-Forwarded-For), never an entry the
 itself; with no proxy, the connection's address."""
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -34,6 +34,7 @@ def test_a_failed_login_behind_one_proxy_records_the_client_the_proxy_saw(client
     settings.AXES_ENABLE_ACCESS_FAILURE_LOG = True
     assert attempt(client, "coordinator", "wrong", **behind_nginx).status_code == 200
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == [CLIENT]
+    assert list(AccessFailureLog.objects.values_list("ip_address", flat=True)) == [CLIENT]
 
 
 def test_without_a_proxy_the_header_is_ignored_and_the_connection_address_recorded(client, analyst, settings):
