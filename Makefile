@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV := DEBUG=1
 
-.PHONY: run test setup demo lint check browsers system-deps clean procfile
+.PHONY: run test setup demo lint check check-prod-deps browsers system-deps clean procfile
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || { echo "• Creating the Python environment in $(VENV) (once)"; $$(bin/find-python) -m venv $(VENV); }
@@ -37,6 +37,19 @@ check: setup
 	@$(PY) -m ruff check .
 	@$(DEV) $(PY) manage.py check --fail-level WARNING
 	@$(DEV) $(PY) manage.py makemigrations --check --dry-run -v0
+
+## Every module of the apps, and every package they import (inside functions too), imports in a
+## new virtualenv holding requirements.txt only, as on a production host (CI runs it). The
+## virtualenv lives in a temporary folder, removed afterwards; pip reuses its download cache
+## (--no-compile: byte-compiling every installed file would take longer than the check). The
+## settings load as in production (DEBUG off); STATIC_ROOT only keeps whitenoise from warning.
+check-prod-deps:
+	@python=$$(bin/find-python) && venv=$$(mktemp -d "$${TMPDIR:-/tmp}/safetysurvey-prod-deps.XXXXXX") \
+	  && trap 'rm -rf "$$venv"' EXIT \
+	  && "$$python" -m venv "$$venv" \
+	  && "$$venv/bin/python" -m pip install -q --no-compile --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; } \
+	  && env -u PYTEST_VERSION DEBUG=0 SECRET_KEY=check-prod-deps-only-not-a-secret-0123456789-0123456789 STATIC_ROOT="$$venv" \
+	     "$$venv/bin/python" bin/import_every_module.py
 
 ## ops: a production-like stack from the Procfile (gunicorn, Celery worker, celery beat) on
 ## PostgreSQL and Redis; DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS ... come

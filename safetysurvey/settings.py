@@ -182,6 +182,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 # W006 asks to lock by address too; locking by user name is the deliberate choice above.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The address axes records with each login is the client's as the trusted proxies saw it
+# (TRUSTED_PROXY_COUNT, below), by the rate limit's rule; not a header the client wrote.
+AXES_CLIENT_IP_CALLABLE = "safetysurvey.logins.login_client_address"
+# Staff login records (axes' access log and failed attempts: address and user agent) are kept
+# this many days, then deleted by the nightly beat (safetysurvey/logins.py, docs/deploying.md).
+LOGIN_RECORDS_DAYS = envint("LOGIN_RECORDS_DAYS", 30)
+if LOGIN_RECORDS_DAYS < 1:
+    raise ImproperlyConfigured(f"LOGIN_RECORDS_DAYS must be 1 or more, not {LOGIN_RECORDS_DAYS}")
 
 # Languages of the survey: Russian first, then Kazakh and English.
 LANGUAGE_CODE = "ru"
@@ -306,6 +314,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stale-report-jobs": {
         "task": "reports.tasks.sweep_stale_jobs",
         "schedule": envint("REPORTS_SWEEP_SECONDS", 300),
+    },
+    # Staff login records older than LOGIN_RECORDS_DAYS, every night at 03:15.
+    "purge-login-records": {
+        "task": "safetysurvey.tasks.purge_login_records",
+        "schedule": _crontab("15 3 * * *"),
     },
 }
 
