@@ -503,7 +503,7 @@ def paper_entries_import(
         ):
             keyed.setdefault(entry["sheet_id"], []).append(entry)
         definition = definition_for(batch.checklist)
-        errors, accepted = _check_import_rows(batch, user, rows, sheets, keyed, definition)
+        errors, accepted = _check_import_rows(user, rows, sheets, keyed, definition)
         if errors:
             raise PaperImportRejected(errors)
 
@@ -547,11 +547,11 @@ def paper_entries_import(
         )
 
 
-def _check_import_rows(batch, user, rows, sheets, keyed, definition):
+def _check_import_rows(user, rows, sheets, keyed, definition):
     errors: list[RowError] = []
     accepted = []
     first_row_of: dict[str, int] = {}
-    elsewhere = _serials_elsewhere(batch, rows, sheets)
+    elsewhere = _serials_elsewhere(user, rows, sheets)
     for row in rows:
         serial, message = serial_error(row.serial)
         sheet = None
@@ -563,7 +563,7 @@ def _check_import_rows(batch, user, rows, sheets, keyed, definition):
                 keyed_by = [entry["entered_by_id"] for entry in keyed.get(sheet.pk, [])]
                 message = entry_refusal(sheet, keyed_by, user)
             elif serial in elsewhere:
-                message = str(SERIAL_OTHER_BATCH % {"batch": elsewhere[serial]})
+                message = elsewhere[serial]
             else:
                 message = str(SERIAL_UNKNOWN)
             first_row_of.setdefault(serial, row.row)
@@ -577,13 +577,29 @@ def _check_import_rows(batch, user, rows, sheets, keyed, definition):
     return errors, accepted
 
 
-def _serials_elsewhere(batch, rows, sheets) -> dict[str, str]:
-    """Serials of the file that belong to other batches: serial -> that batch's label."""
-    wanted = {normalise_serial(row.serial) for row in rows} - set(sheets)
+def _serials_elsewhere(user, rows, sheets) -> dict[str, str]:
+    """Serials of the file that belong to other batches: serial -> the row's message. It names
+    the other batch only when the user works in its district; a sheet of another district gets
+    SERIAL_NOT_YOURS, as when keying it, and nothing of its batch (district, wave, number)."""
+    # Only a well-formed serial can name a sheet: nothing else is looked up (a NUL, say, which
+    # PostgreSQL cannot compare).
+    wanted = [
+        serial
+        for serial in {normalise_serial(row.serial) for row in rows} - set(sheets)
+        if serial_problem(serial) is None
+    ]
     if not wanted:
         return {}
-    found = Sheet.objects.filter(serial__in=list(wanted)[:5000]).select_related("batch__district", "batch__wave")
-    return {sheet.serial: sheet.batch.label for sheet in found}
+    found = list(Sheet.objects.filter(serial__in=wanted[:5000]).select_related("batch__district", "batch__wave"))
+    if not found:
+        return {}
+    visible = set(paper_districts(user).values_list("pk", flat=True))
+    return {
+        sheet.serial: str(SERIAL_OTHER_BATCH % {"batch": sheet.batch.label})
+        if sheet.batch.district_id in visible
+        else str(SERIAL_NOT_YOURS)
+        for sheet in found
+    }
 
 
 def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answers: dict, today) -> Response:
