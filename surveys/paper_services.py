@@ -9,7 +9,6 @@ point; a committed response is then kept but marked void, so reports leave it ou
 """
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -60,10 +59,6 @@ PDF_NOT_QUEUED = _(
 
 logger = logging.getLogger(__name__)
 
-# Namespace of the idempotency keys of paper responses: uuid5(namespace, serial), so that a
-# sheet can never be committed twice (Response.client_id is unique).
-PAPER_CLIENT_NAMESPACE = uuid.UUID("8d0f6a52-3f1e-4c57-9a53-2f0c8e1b7a41")
-
 
 class PaperRejected(Exception):
     """Nothing was stored. `errors` maps a field ("serial", "answers", "reason", "__all__")
@@ -74,10 +69,6 @@ class PaperRejected(Exception):
         self.errors = errors
         self.forbidden = forbidden
         super().__init__(errors)
-
-
-def sheet_client_id(serial: str) -> uuid.UUID:
-    return uuid.uuid5(PAPER_CLIENT_NAMESPACE, serial)
 
 
 # ---------------------------------------------------------------------------- who may do what
@@ -150,9 +141,8 @@ def batch_create(
     batch.save()
     Sheet.objects.bulk_create(
         [
-            Sheet(batch=batch, number=number, serial=serial, client_id=sheet_client_id(serial))
+            Sheet(batch=batch, number=number, serial=make_serial(district.code, wave.code, number))
             for number in range(last + 1, last + size + 1)
-            for serial in [make_serial(district.code, wave.code, number)]
         ],
         batch_size=1000,
     )
@@ -316,7 +306,8 @@ def _in_sheet_order(definition: ChecklistDef, codes: set[str]) -> list[str]:
 
 
 def _commit(sheet: Sheet, answers: dict) -> Response:
-    """Store the sheet's response through the one door every channel uses."""
+    """Store the sheet's response through the one door every channel uses. No client_id: the
+    caller links it to the sheet (Sheet.response), with the sheet's row locked."""
     batch = sheet.batch
     try:
         response, _created = response_submit(
@@ -324,7 +315,6 @@ def _commit(sheet: Sheet, answers: dict) -> Response:
             language=batch.language,
             answers=answers,
             channel=Response.Channel.PAPER,
-            client_id=sheet.client_id,
             checklist=batch.checklist,
             wave=batch.wave,
         )
@@ -531,11 +521,14 @@ def paper_entries_import(
                     sheet.status = Sheet.Status.CONFLICT
                 else:
                     sheet.status = Sheet.Status.COMMITTED
-                    responses.append(_paper_response(batch, definition, sheet, checked.answers, today))
+                    responses.append((sheet, _paper_response(batch, definition, checked.answers, today)))
             touched.append(sheet)
         PaperEntry.objects.bulk_create(entries, batch_size=1000)
         if responses:
-            Response.objects.bulk_create(responses, batch_size=1000)
+            # PostgreSQL and SQLite (3.35+) give the new rows' ids back (INSERT ... RETURNING).
+            Response.objects.bulk_create([response for _sheet, response in responses], batch_size=1000)
+            for sheet, response in responses:
+                sheet.response_id = response.pk
         _sheets_update(touched)
         committed = sum(1 for sheet in touched if sheet.status == Sheet.Status.COMMITTED)
         conflicts = sum(1 for sheet in touched if sheet.status == Sheet.Status.CONFLICT)
@@ -602,8 +595,8 @@ def _serials_elsewhere(user, rows, sheets) -> dict[str, str]:
     }
 
 
-def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answers: dict, today) -> Response:
-    """The Response response_submit would store for these (already clean) answers."""
+def _paper_response(batch: Batch, definition: ChecklistDef, answers: dict, today) -> Response:
+    """The Response response_submit would store for these (already clean) answers: no client_id."""
     response = Response(
         checklist=batch.checklist,
         wave=batch.wave,
@@ -612,7 +605,6 @@ def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answer
         language=batch.language,
         answers=answers,
         submitted_on=today,
-        client_id=sheet.client_id,
     )
     response.set_scores(respondent_scores(definition, answers))
     return response
@@ -621,26 +613,38 @@ def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answer
 def _sheets_update(sheets: list[Sheet]) -> None:
     """Write the new state of many sheets in a few UPDATEs: one per distinct state (not
     one CASE per sheet and field, which is what makes bulk_update slow). Committed sheets
-    are linked to their just-inserted responses by the response key, in the same UPDATE
-    (a committed sheet must always have its response: a database constraint)."""
+    get their just-inserted responses (`response_id`) in the same UPDATE (a committed sheet
+    must always have its response: a database constraint), from one CASE on the sheet's id
+    written as SQL: ten thousand When() expressions cost seconds to build and compile."""
     from collections import defaultdict
 
     from django.db import connection
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import BigIntegerField
+    from django.db.models.expressions import RawSQL
 
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    groups: dict[tuple, list[Sheet]] = defaultdict(list)
     for sheet in sheets:
-        groups[(sheet.status, sheet.entry_count, sheet.items_compared, sheet.items_differing)].append(sheet.pk)
-    response_of_sheet = Subquery(Response.objects.filter(client_id=OuterRef("client_id")).values("pk")[:1])
-    for (status, entry_count, compared, differing), pks in groups.items():
+        groups[(sheet.status, sheet.entry_count, sheet.items_compared, sheet.items_differing)].append(sheet)
+    sheet_id = connection.ops.quote_name(Sheet._meta.pk.column)
+    for (status, entry_count, compared, differing), members in groups.items():
         values = {
             "status": status,
             "entry_count": entry_count,
             "items_compared": compared,
             "items_differing": differing,
         }
-        if status == Sheet.Status.COMMITTED:
-            values["response"] = response_of_sheet
-        size = connection.ops.bulk_batch_size(["pk"], pks) or len(pks)
-        for start in range(0, len(pks), size):
-            Sheet.objects.filter(pk__in=pks[start : start + size]).update(**values)
+        committed = status == Sheet.Status.COMMITTED
+        # A committed sheet takes three parameters (IN, WHEN, THEN); the CASE is looked through
+        # row by row, so its chunks stay at _LINKS_PER_UPDATE.
+        size = connection.ops.bulk_batch_size(["pk", "pk", "response"] if committed else ["pk"], members)
+        size = min(size or len(members), _LINKS_PER_UPDATE) if committed else size or len(members)
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
+            if committed:
+                cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
+                links = [value for sheet in chunk for value in (sheet.pk, sheet.response_id)]
+                values["response"] = RawSQL(f"CASE {sheet_id} {cases} END", links, output_field=BigIntegerField())
+            Sheet.objects.filter(pk__in=[sheet.pk for sheet in chunk]).update(**values)
+
+
+_LINKS_PER_UPDATE = 1000
