@@ -4,10 +4,13 @@ Thin views: the form turns POST data into answers, `response_submit` validates a
 stores, `ratelimit` counts. Nothing here stores or logs anything about the resident.
 """
 
+import uuid
+
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -18,9 +21,15 @@ from checklist.models import District, translated
 from . import current, ratelimit
 from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
 from .models import Response
-from .services import ResponseRejected, response_submit
+from .services import ClientIdReused, ResponseRejected, response_submit
 
 RATE_LIMIT_SCOPE = "survey"
+# The page's one-time token names a response stored with other answers (a copy of the page sent
+# before with other answers, or a token that is not this page's): never taken for that response.
+CLIENT_ID_REUSED_ON_FORM = _(
+    "This form had already been sent with other answers, so these answers were not saved. "
+    "Please check them and send the form again: they will be saved as a new response."
+)
 
 
 def _language() -> str:
@@ -141,6 +150,9 @@ def questions(request, code: str):
             checklist=checklist,
             wave=wave,
         )
+    except ClientIdReused:
+        form.client_id = uuid.uuid4()  # sending this page again stores it as a response of its own
+        return _render_form(request, district, checklist, form, notice=CLIENT_ID_REUSED_ON_FORM, status=409)
     except ResponseRejected as rejected:
         if set(rejected.errors) - {"answers"}:
             return _closed(request)
@@ -172,7 +184,9 @@ def _blank_parts(form: SurveyForm) -> str:
     return html
 
 
-def _render_form(request, district, checklist, form: SurveyForm, version_changed: bool = False):
+def _render_form(
+    request, district, checklist, form: SurveyForm, version_changed: bool = False, notice: str = "", status: int = 200
+):
     definition = form.definition
     blank = not form.is_bound
     parts = [] if blank else form.parts()
@@ -184,13 +198,14 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
         "errors": [(question, message) for part in parts for question in part.questions for message in question.errors],
         "unanswered": [q for part in parts for q in part.questions if str(REQUIRED) in q.errors],
         "version_changed": version_changed,
+        "notice": notice,
         "blank_parts": _blank_parts(form) if blank else "",
         "honeypot_field": HONEYPOT_FIELD,
         "client_id_field": CLIENT_ID_FIELD,
         "version_field": VERSION_FIELD,
         "action": reverse("survey:questions", kwargs={"code": district.code}),
     }
-    return render(request, "surveys/questions.html", context)
+    return render(request, "surveys/questions.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD"])
