@@ -4,6 +4,7 @@ Thin views: the form turns POST data into answers, `response_submit` validates a
 stores, `ratelimit` counts. Nothing here stores or logs anything about the resident.
 """
 
+import time
 import uuid
 
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from checklist.models import District, translated
 from . import current, ratelimit
 from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
 from .models import Response
-from .services import ClientIdReused, ResponseRejected, response_submit
+from .services import ClientIdReused, ResponseRejected, repeated_response, response_submit
 
 RATE_LIMIT_SCOPE = "survey"
 # The page's one-time token names a response stored with other answers (a copy of the page sent
@@ -136,10 +137,13 @@ def questions(request, code: str):
         return redirect("survey:thanks")
     if form.version_changed:
         return _render_form(request, district, checklist, form, version_changed=True)
-    # A page sent twice after its first copy was stored just shows the thanks again.
-    already_stored = Response.objects.filter(client_id=form.client_id).exists()
-    if not already_stored and ratelimit.rate_limit_exceeded(request, scope=RATE_LIMIT_SCOPE):
-        return render(request, "surveys/rate_limited.html", status=429)
+    # One of this hour's submissions is taken before anything is stored and given back unless a
+    # response is, as the API does: checking the count and adding to it after the INSERT let
+    # sheets sent at the same moment all pass a limit that had one left.
+    now = time.time()
+    if not ratelimit.rate_limit_take(request, scope=RATE_LIMIT_SCOPE, now=now):
+        return _over_the_limit(request, district, checklist, form)
+    created = False
     try:
         _response, created = response_submit(
             district=district,
@@ -151,16 +155,35 @@ def questions(request, code: str):
             wave=wave,
         )
     except ClientIdReused:
-        form.client_id = uuid.uuid4()  # sending this page again stores it as a response of its own
-        return _render_form(request, district, checklist, form, notice=CLIENT_ID_REUSED_ON_FORM, status=409)
+        return _client_id_reused(request, district, checklist, form)
     except ResponseRejected as rejected:
         if set(rejected.errors) - {"answers"}:
             return _closed(request)
         form.add_errors(rejected.errors["answers"])
         return _render_form(request, district, checklist, form)
-    if created:
-        ratelimit.rate_limit_count(request, scope=RATE_LIMIT_SCOPE)
+    finally:
+        if not created:
+            ratelimit.rate_limit_give_back(request, scope=RATE_LIMIT_SCOPE, now=now)
     return redirect("survey:thanks")
+
+
+def _over_the_limit(request, district, checklist, form: SurveyForm):
+    """The limit is reached: a page sent again after its first copy was stored still shows the
+    thanks; anything else gets the 429 page."""
+    try:
+        stored = repeated_response(
+            client_id=form.client_id, district=district, language=_language(), answers=form.answers
+        )
+    except ClientIdReused:
+        return _client_id_reused(request, district, checklist, form)
+    if stored is not None:
+        return redirect("survey:thanks")
+    return render(request, "surveys/rate_limited.html", status=429)
+
+
+def _client_id_reused(request, district, checklist, form: SurveyForm):
+    form.client_id = uuid.uuid4()  # sending this page again stores it as a response of its own
+    return _render_form(request, district, checklist, form, notice=CLIENT_ID_REUSED_ON_FORM, status=409)
 
 
 # The questions of a blank form, rendered once per checklist definition and language in each
