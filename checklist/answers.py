@@ -22,10 +22,16 @@ BELOW_MIN = _("Enter a number of at least %(limit)s.")
 ABOVE_MAX = _("Enter a number of at most %(limit)s.")
 NOT_TEXT = _("Enter text.")
 TOO_LONG = _("Use at most %(limit)d characters (you used %(length)d).")
+CONTROL_CHARACTERS = _("This answer contains invisible characters that cannot be saved. Please type it again.")
 
 # Residents type route numbers with Cyrillic or Latin letters that look alike (12А / 12A).
 _LOOKALIKES = str.maketrans("АВЕКМНОРСТХУ", "ABEKMHOPCTXY")
 _SPACES = re.compile(r"\s+")
+# What no text answer may hold: the C0 control characters but tab, line feed and carriage return
+# (the rule surveys/paper_import.py applies to files), and unpaired surrogates. PostgreSQL cannot
+# store a NUL at all; the others are never typed by a person. Checked before trimming, which
+# would silently drop some of them (str.strip takes \x1c-\x1f for spaces).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def normalise_place(text: str) -> str:
@@ -85,6 +91,8 @@ def clean_value(item: ItemDef, value):
     # text and place
     if not isinstance(value, str):
         return None, NOT_TEXT
+    if _CONTROL.search(value):
+        return None, CONTROL_CHARACTERS
     text = normalise_place(value) if item.kind == "place" else value.strip()
     if item.max_length and len(text) > item.max_length:
         return None, TOO_LONG % {"limit": item.max_length, "length": len(text)}

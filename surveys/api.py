@@ -37,18 +37,20 @@ from .models import Response as SurveyResponse
 from .parsers import BoundedJSONParser
 from .ratelimit import rate_limit_give_back, rate_limit_retry_after, rate_limit_take
 from .services import (
+    CLIENT_ID_REUSED,
     DISTRICT_TAKES_NO_RESPONSES,
     NO_CHECKLIST,
     UNKNOWN_LANGUAGE,
+    ClientIdReused,
     ResponseRejected,
+    repeated_response,
     response_submit,
-    stored_response,
 )
 
 UNKNOWN_DISTRICT = _("There is no district with this code.")
 # No braces in messages DRF formats (self.fail): it calls str.format on them.
 ANSWERS_NOT_AN_OBJECT = _("Send the answers as an object that maps item codes to values.")
-CLIENT_ID_NOT_A_UUID = _("Send the client id as a UUID string, e.g. 6f1c2a8e-4b7d-4e55-9a43-0d8a7c0f2b91.")
+CLIENT_ID_NOT_A_UUID = _("Send the client id as a UUID string: a new random one (version 4) for each response.")
 RATE_LIMITED = _("Too many responses have come from your network in the last hour. Please try again later.")
 # The resident form's scope: one limit per address across both channels.
 RATE_LIMIT_SCOPE = "survey"
@@ -369,8 +371,9 @@ class ResponseInSerializer(serializers.Serializer):
     answers = AnswersField()
     client_id = ClientIdField(
         required=False, allow_null=True,
-        help_text="A UUID the client makes once per response. Sending it again returns the stored response "
-        "(200) instead of storing a second one, so a retry after a lost connection is safe.",
+        help_text="A new random UUID (version 4) the client makes for each response, never copied from an "
+        "example. Sending the same request again returns the stored response (200) instead of storing a "
+        "second one, so a retry after a lost connection is safe; another request with the same key is a 409.",
     )
 
     def validate_answers(self, answers: dict) -> dict:
@@ -471,11 +474,15 @@ SURVEY_CLOSED = inline_serializer(
         ),
     },
 )
-# A complete, valid response to checklist v1 (tests/surveys/test_api_schema.py posts it).
+# Where the examples would show a key: a placeholder, never a UUID that works for everyone who
+# copies it (a copied key would name someone else's response; issue 9).
+CLIENT_ID_PLACEHOLDER = "<a new random UUID4 for each response>"
+# A complete, valid response to checklist v1, once its placeholder is replaced by a fresh UUID
+# (tests/surveys/test_api_schema.py posts it).
 EXAMPLE_BODY = {
     "district": "KRG-KZB",
     "language": "kk",
-    "client_id": "6f1c2a8e-4b7d-4e55-9a43-0d8a7c0f2b91",
+    "client_id": CLIENT_ID_PLACEHOLDER,
     "answers": {
         "safe_walk_dark": 2, "safe_walk_day": 4, "safe_home_night": 3, "safe_transport": 2,
         "worry_burglary": 2, "worry_pickpocket": 4, "worry_fraud": 3, "worry_violence": 1,
@@ -489,7 +496,7 @@ EXAMPLE_BODY = {
     },
 }
 EXAMPLE_STORED = {
-    "client_id": "6f1c2a8e-4b7d-4e55-9a43-0d8a7c0f2b91",
+    "client_id": CLIENT_ID_PLACEHOLDER,
     "district": "KRG-KZB",
     "wave": "2020-spring",
     "checklist": 1,
@@ -499,11 +506,16 @@ EXAMPLE_STORED = {
 
 
 def _stored_under_client_id(data) -> SurveyResponse | None:
-    """The response a well-formed request with a client_id was already stored as (a retry)."""
+    """The response a well-formed request with a client_id was already stored as (a retry);
+    ClientIdReused when its key names another response."""
     serializer = ResponseInSerializer(data=data)
-    if not serializer.is_valid() or not (client_id := serializer.validated_data.get("client_id")):
+    if not serializer.is_valid() or not serializer.validated_data.get("client_id"):
         return None
-    return stored_response(client_id)
+    return repeated_response(**serializer.validated_data, channel=SurveyResponse.Channel.ONLINE)
+
+
+def _client_id_reused() -> Response:
+    return Response({"detail": str(CLIENT_ID_REUSED)}, status=status.HTTP_409_CONFLICT)
 
 
 class ResponseCreateView(APIView):
@@ -519,7 +531,9 @@ class ResponseCreateView(APIView):
         description=(
             "Store one anonymous resident response in the open wave and return its scores. Nothing is "
             "stored unless the whole response is valid. The body is JSON of at most 64 KiB. "
-            "With `client_id`, a repeated request returns the stored response with 200 and stores nothing. "
+            "With `client_id` (a new random UUID4 for each response), the same request sent again returns the "
+            "stored response with 200 and stores nothing; a request with a stored `client_id` and another "
+            "district, language or answers is a 409 that says nothing of the stored response. "
             "Messages follow Accept-Language (ru, kk, en). Limited per client network per hour (429)."
         ),
         request=ResponseInSerializer,
@@ -531,8 +545,15 @@ class ResponseCreateView(APIView):
         ],
         responses={
             201: ResponseOutSerializer,
-            200: OpenApiResponse(ResponseOutSerializer, description="Already stored under this client_id."),
+            200: OpenApiResponse(
+                ResponseOutSerializer, description="This same request was stored already under this client_id."
+            ),
             400: OpenApiResponse(RESPONSE_ERRORS, description="Bad input: a message per field or item."),
+            409: OpenApiResponse(
+                DETAIL,
+                description="The client_id was already used for a different response (another district, "
+                "language or answers). Nothing was stored; make a new client_id.",
+            ),
             415: OpenApiResponse(DETAIL, description="Not application/json."),
             429: OpenApiResponse(DETAIL, description="Too many responses from this network; see Retry-After."),
             503: OpenApiResponse(
@@ -559,6 +580,12 @@ class ResponseCreateView(APIView):
                 "Survey closed", value={"wave": ["The survey is closed at the moment: there is no open wave."]},
                 response_only=True, status_codes=["503"],
             ),
+            OpenApiExample(
+                "Key used for another response",
+                value={"detail": "This client_id was already used for a different response, so nothing was "
+                       "stored. Make a new random UUID (version 4) for each response."},
+                response_only=True, status_codes=["409"],
+            ),
         ],
         tags=["survey"],
     )
@@ -568,7 +595,11 @@ class ResponseCreateView(APIView):
         now = time.time()
         if not rate_limit_take(request, scope=RATE_LIMIT_SCOPE, now=now):
             # A retry of a response stored before the limit was reached still gets its 200.
-            if stored := _stored_under_client_id(request.data):
+            try:
+                stored = _stored_under_client_id(request.data)
+            except ClientIdReused:
+                return _client_id_reused()
+            if stored:
                 return Response(stored_data(stored), status=status.HTTP_200_OK)
             return Response(
                 {"detail": str(RATE_LIMITED)},
@@ -596,6 +627,8 @@ class ResponseCreateView(APIView):
                 checklist=checklist,
                 wave=wave,
             )
+        except ClientIdReused:
+            return _client_id_reused(), False
         except ResponseRejected as rejected:
             # No open wave or checklist is the server's state, not the client's mistake: an
             # offline client keeps the response and tries again later.

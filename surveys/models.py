@@ -71,6 +71,7 @@ class Response(models.Model):
     answers = models.JSONField(_("answers"))
     submitted_on = models.DateField(_("submitted on"))
     # Idempotency key from the client (online form or offline app); unrelated to any person.
+    # Only online responses have one: a paper response is tied to its sheet (Sheet.response).
     client_id = models.UUIDField(_("client id"), null=True, blank=True, unique=True, editable=False)
     feeling = models.FloatField(_("perceived-safety index"), null=True, blank=True)
     environment = models.FloatField(_("conditions sub-score"), null=True, blank=True)

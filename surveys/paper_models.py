@@ -65,15 +65,15 @@ class Sheet(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="sheets")
     number = models.PositiveIntegerField(_("number"))
     serial = models.CharField(_("serial"), max_length=60, unique=True)
-    # The idempotency key its response is stored with (uuid5 of the serial): a sheet can
-    # never be committed twice, and a bulk commit links sheets to responses in one UPDATE.
-    client_id = models.UUIDField(_("response key"), unique=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PRINTED)
     entry_count = models.PositiveSmallIntegerField(_("entries"), default=0)
     # Set when the second entry is compared with the first (the discordance of METHOD-like
     # data-quality reports): how many items were compared and how many differed.
     items_compared = models.PositiveSmallIntegerField(_("items compared"), null=True, blank=True)
     items_differing = models.PositiveSmallIntegerField(_("items differing"), null=True, blank=True)
+    # The sheet's committed response. This link is the only tie between them: a paper response
+    # has no client_id, so no key a client sends can name it (issue 9). One response per sheet,
+    # and a sheet is committed once (its row is locked while it is keyed or reconciled).
     response = models.OneToOneField(
         "surveys.Response", on_delete=models.PROTECT, null=True, blank=True, related_name="sheet"
     )

@@ -9,7 +9,6 @@ point; a committed response is then kept but marked void, so reports leave it ou
 """
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -60,10 +59,6 @@ PDF_NOT_QUEUED = _(
 
 logger = logging.getLogger(__name__)
 
-# Namespace of the idempotency keys of paper responses: uuid5(namespace, serial), so that a
-# sheet can never be committed twice (Response.client_id is unique).
-PAPER_CLIENT_NAMESPACE = uuid.UUID("8d0f6a52-3f1e-4c57-9a53-2f0c8e1b7a41")
-
 
 class PaperRejected(Exception):
     """Nothing was stored. `errors` maps a field ("serial", "answers", "reason", "__all__")
@@ -74,10 +69,6 @@ class PaperRejected(Exception):
         self.errors = errors
         self.forbidden = forbidden
         super().__init__(errors)
-
-
-def sheet_client_id(serial: str) -> uuid.UUID:
-    return uuid.uuid5(PAPER_CLIENT_NAMESPACE, serial)
 
 
 # ---------------------------------------------------------------------------- who may do what
@@ -150,9 +141,8 @@ def batch_create(
     batch.save()
     Sheet.objects.bulk_create(
         [
-            Sheet(batch=batch, number=number, serial=serial, client_id=sheet_client_id(serial))
+            Sheet(batch=batch, number=number, serial=make_serial(district.code, wave.code, number))
             for number in range(last + 1, last + size + 1)
-            for serial in [make_serial(district.code, wave.code, number)]
         ],
         batch_size=1000,
     )
@@ -316,7 +306,8 @@ def _in_sheet_order(definition: ChecklistDef, codes: set[str]) -> list[str]:
 
 
 def _commit(sheet: Sheet, answers: dict) -> Response:
-    """Store the sheet's response through the one door every channel uses."""
+    """Store the sheet's response through the one door every channel uses. No client_id: the
+    caller links it to the sheet (Sheet.response), with the sheet's row locked."""
     batch = sheet.batch
     try:
         response, _created = response_submit(
@@ -324,7 +315,6 @@ def _commit(sheet: Sheet, answers: dict) -> Response:
             language=batch.language,
             answers=answers,
             channel=Response.Channel.PAPER,
-            client_id=sheet.client_id,
             checklist=batch.checklist,
             wave=batch.wave,
         )
@@ -503,7 +493,7 @@ def paper_entries_import(
         ):
             keyed.setdefault(entry["sheet_id"], []).append(entry)
         definition = definition_for(batch.checklist)
-        errors, accepted = _check_import_rows(batch, user, rows, sheets, keyed, definition)
+        errors, accepted = _check_import_rows(user, rows, sheets, keyed, definition)
         if errors:
             raise PaperImportRejected(errors)
 
@@ -531,11 +521,14 @@ def paper_entries_import(
                     sheet.status = Sheet.Status.CONFLICT
                 else:
                     sheet.status = Sheet.Status.COMMITTED
-                    responses.append(_paper_response(batch, definition, sheet, checked.answers, today))
+                    responses.append((sheet, _paper_response(batch, definition, checked.answers, today)))
             touched.append(sheet)
         PaperEntry.objects.bulk_create(entries, batch_size=1000)
         if responses:
-            Response.objects.bulk_create(responses, batch_size=1000)
+            # PostgreSQL and SQLite (3.35+) give the new rows' ids back (INSERT ... RETURNING).
+            Response.objects.bulk_create([response for _sheet, response in responses], batch_size=1000)
+            for sheet, response in responses:
+                sheet.response_id = response.pk
         _sheets_update(touched)
         committed = sum(1 for sheet in touched if sheet.status == Sheet.Status.COMMITTED)
         conflicts = sum(1 for sheet in touched if sheet.status == Sheet.Status.CONFLICT)
@@ -547,11 +540,11 @@ def paper_entries_import(
         )
 
 
-def _check_import_rows(batch, user, rows, sheets, keyed, definition):
+def _check_import_rows(user, rows, sheets, keyed, definition):
     errors: list[RowError] = []
     accepted = []
     first_row_of: dict[str, int] = {}
-    elsewhere = _serials_elsewhere(batch, rows, sheets)
+    elsewhere = _serials_elsewhere(user, rows, sheets)
     for row in rows:
         serial, message = serial_error(row.serial)
         sheet = None
@@ -563,7 +556,7 @@ def _check_import_rows(batch, user, rows, sheets, keyed, definition):
                 keyed_by = [entry["entered_by_id"] for entry in keyed.get(sheet.pk, [])]
                 message = entry_refusal(sheet, keyed_by, user)
             elif serial in elsewhere:
-                message = str(SERIAL_OTHER_BATCH % {"batch": elsewhere[serial]})
+                message = elsewhere[serial]
             else:
                 message = str(SERIAL_UNKNOWN)
             first_row_of.setdefault(serial, row.row)
@@ -577,17 +570,33 @@ def _check_import_rows(batch, user, rows, sheets, keyed, definition):
     return errors, accepted
 
 
-def _serials_elsewhere(batch, rows, sheets) -> dict[str, str]:
-    """Serials of the file that belong to other batches: serial -> that batch's label."""
-    wanted = {normalise_serial(row.serial) for row in rows} - set(sheets)
+def _serials_elsewhere(user, rows, sheets) -> dict[str, str]:
+    """Serials of the file that belong to other batches: serial -> the row's message. It names
+    the other batch only when the user works in its district; a sheet of another district gets
+    SERIAL_NOT_YOURS, as when keying it, and nothing of its batch (district, wave, number)."""
+    # Only a well-formed serial can name a sheet: nothing else is looked up (a NUL, say, which
+    # PostgreSQL cannot compare).
+    wanted = [
+        serial
+        for serial in {normalise_serial(row.serial) for row in rows} - set(sheets)
+        if serial_problem(serial) is None
+    ]
     if not wanted:
         return {}
-    found = Sheet.objects.filter(serial__in=list(wanted)[:5000]).select_related("batch__district", "batch__wave")
-    return {sheet.serial: sheet.batch.label for sheet in found}
+    found = list(Sheet.objects.filter(serial__in=wanted[:5000]).select_related("batch__district", "batch__wave"))
+    if not found:
+        return {}
+    visible = set(paper_districts(user).values_list("pk", flat=True))
+    return {
+        sheet.serial: str(SERIAL_OTHER_BATCH % {"batch": sheet.batch.label})
+        if sheet.batch.district_id in visible
+        else str(SERIAL_NOT_YOURS)
+        for sheet in found
+    }
 
 
-def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answers: dict, today) -> Response:
-    """The Response response_submit would store for these (already clean) answers."""
+def _paper_response(batch: Batch, definition: ChecklistDef, answers: dict, today) -> Response:
+    """The Response response_submit would store for these (already clean) answers: no client_id."""
     response = Response(
         checklist=batch.checklist,
         wave=batch.wave,
@@ -596,7 +605,6 @@ def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answer
         language=batch.language,
         answers=answers,
         submitted_on=today,
-        client_id=sheet.client_id,
     )
     response.set_scores(respondent_scores(definition, answers))
     return response
@@ -605,26 +613,38 @@ def _paper_response(batch: Batch, definition: ChecklistDef, sheet: Sheet, answer
 def _sheets_update(sheets: list[Sheet]) -> None:
     """Write the new state of many sheets in a few UPDATEs: one per distinct state (not
     one CASE per sheet and field, which is what makes bulk_update slow). Committed sheets
-    are linked to their just-inserted responses by the response key, in the same UPDATE
-    (a committed sheet must always have its response: a database constraint)."""
+    get their just-inserted responses (`response_id`) in the same UPDATE (a committed sheet
+    must always have its response: a database constraint), from one CASE on the sheet's id
+    written as SQL: ten thousand When() expressions cost seconds to build and compile."""
     from collections import defaultdict
 
     from django.db import connection
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import BigIntegerField
+    from django.db.models.expressions import RawSQL
 
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    groups: dict[tuple, list[Sheet]] = defaultdict(list)
     for sheet in sheets:
-        groups[(sheet.status, sheet.entry_count, sheet.items_compared, sheet.items_differing)].append(sheet.pk)
-    response_of_sheet = Subquery(Response.objects.filter(client_id=OuterRef("client_id")).values("pk")[:1])
-    for (status, entry_count, compared, differing), pks in groups.items():
+        groups[(sheet.status, sheet.entry_count, sheet.items_compared, sheet.items_differing)].append(sheet)
+    sheet_id = connection.ops.quote_name(Sheet._meta.pk.column)
+    for (status, entry_count, compared, differing), members in groups.items():
         values = {
             "status": status,
             "entry_count": entry_count,
             "items_compared": compared,
             "items_differing": differing,
         }
-        if status == Sheet.Status.COMMITTED:
-            values["response"] = response_of_sheet
-        size = connection.ops.bulk_batch_size(["pk"], pks) or len(pks)
-        for start in range(0, len(pks), size):
-            Sheet.objects.filter(pk__in=pks[start : start + size]).update(**values)
+        committed = status == Sheet.Status.COMMITTED
+        # A committed sheet takes three parameters (IN, WHEN, THEN); the CASE is looked through
+        # row by row, so its chunks stay at _LINKS_PER_UPDATE.
+        size = connection.ops.bulk_batch_size(["pk", "pk", "response"] if committed else ["pk"], members)
+        size = min(size or len(members), _LINKS_PER_UPDATE) if committed else size or len(members)
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
+            if committed:
+                cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
+                links = [value for sheet in chunk for value in (sheet.pk, sheet.response_id)]
+                values["response"] = RawSQL(f"CASE {sheet_id} {cases} END", links, output_field=BigIntegerField())
+            Sheet.objects.filter(pk__in=[sheet.pk for sheet in chunk]).update(**values)
+
+
+_LINKS_PER_UPDATE = 1000

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -57,7 +57,7 @@ from .paper_services import (
     sheet_for_entry,
     works_in,
 )
-from .serials import normalise_serial
+from .serials import normalise_serial, serial_problem
 
 SHEETS_PER_PAGE = 200
 
@@ -109,9 +109,14 @@ def _batch(request, pk: int) -> Batch:
 
 
 def _sheet(request, serial: str) -> Sheet:
+    serial = normalise_serial(serial)
+    # Only a well-formed serial can name a sheet, so nothing else is looked up: a NUL character
+    # in the URL would reach PostgreSQL, which cannot compare text holding one (a 500).
+    if serial_problem(serial):
+        raise Http404
     sheet = get_object_or_404(
         Sheet.objects.select_related("batch__district", "batch__wave", "batch__checklist", "response"),
-        serial=normalise_serial(serial),
+        serial=serial,
     )
     if not works_in(request.user, sheet.batch.district):
         raise _Forbidden(_("This sheet belongs to a district you do not work in."))

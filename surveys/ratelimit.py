@@ -10,16 +10,20 @@ limit fails open (submissions go through uncounted) and a warning without the ad
 logged once per process until the cache answers again (safetysurvey/outages.py):
 residents' answers never depend on the cache.
 
-Usage, for any channel (resident form, API):
+Usage, for any channel (the resident form and the API both do this):
 
-    if rate_limit_exceeded(request, scope="survey"):
+    if not rate_limit_take(request, scope="survey", now=now):
         ...answer 429...
-    response, created = response_submit(...)
-    if created:
-        rate_limit_count(request, scope="survey")   # count successful submissions only
+    created = False
+    try:
+        response, created = response_submit(...)
+    finally:
+        if not created:
+            rate_limit_give_back(request, scope="survey", now=now)   # only stored responses count
 
-or, in one cache round trip for a hot path, `rate_limit_take` before and
-`rate_limit_give_back` after anything that stored nothing (the API does).
+One cache round trip on the way in, and requests racing at the limit cannot all pass it:
+`rate_limit_exceeded` then `rate_limit_count` after storing lets every request that checked
+before the first one counted through (issue 9: 21 stored against a limit of 20).
 """
 
 import ipaddress

@@ -18,6 +18,10 @@ NO_OPEN_WAVE = _("The survey is closed at the moment: there is no open wave.")
 NO_CHECKLIST = _("No checklist is published yet.")
 DISTRICT_TAKES_NO_RESPONSES = _("Choose a district or city, not a whole region or city with districts.")
 UNKNOWN_LANGUAGE = _("Choose Russian, Kazakh or English.")
+CLIENT_ID_REUSED = _(
+    "This client_id was already used for a different response, so nothing was stored. "
+    "Make a new random UUID (version 4) for each response."
+)
 
 
 class ResponseRejected(Exception):
@@ -26,6 +30,14 @@ class ResponseRejected(Exception):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
         super().__init__(errors)
+
+
+class ClientIdReused(ResponseRejected):
+    """The client_id names a stored response that this request is not a repeat of. Nothing is
+    stored, and nothing of the stored response may be given out (API: 409)."""
+
+    def __init__(self):
+        super().__init__({"client_id": [str(CLIENT_ID_REUSED)]})
 
 
 def response_submit(
@@ -40,26 +52,53 @@ def response_submit(
 ) -> tuple[Response, bool]:
     """Validate, score and store one response. Returns (response, created).
 
-    With a client_id that was already stored, the stored response is returned and nothing
-    new is written, so a double click or a retried request counts once, even when the
-    repeat would now be refused (the wave has closed since). The stored one is looked up
-    only when needed (a refusal, or the INSERT's unique constraint), not before every new
-    response: the ingest benchmark counts every query (BENCHMARKS.md, "Ingest").
+    With a client_id that was already stored, by a request with the same channel, district,
+    language and (cleaned) answers, the stored response is returned and nothing new is
+    written, so a double click or a retried request counts once, even when the repeat
+    would now be refused (the wave has closed since). Any other request with that key raises
+    ClientIdReused: a key names only the response it was sent with, so a guessed or copied
+    key reads nothing. The stored one is looked up only when needed (a refusal, or the
+    INSERT's unique constraint), not before every new response: the ingest benchmark counts
+    every query (BENCHMARKS.md, "Ingest").
     """
     try:
         return _response_submit(
             district=district, language=language, answers=answers, channel=channel,
             client_id=client_id, checklist=checklist, wave=wave,
         )
+    except ClientIdReused:
+        raise
     except ResponseRejected:
-        if client_id is not None and (existing := stored_response(client_id)):
+        if client_id is not None and (
+            existing := repeated_response(
+                client_id=client_id, district=district, language=language, answers=answers, channel=channel
+            )
+        ):
             return existing, False
         raise
 
 
-def stored_response(client_id: uuid.UUID) -> Response | None:
-    """The response stored under a client_id, if any."""
-    return Response.objects.select_related("district", "wave", "checklist").filter(client_id=client_id).first()
+def repeated_response(
+    *, client_id: uuid.UUID, district: District, language: str, answers: dict, channel: str = Response.Channel.ONLINE
+) -> Response | None:
+    """The response stored under `client_id` when this request is a repeat of the one that
+    stored it; None when nothing is stored under it; ClientIdReused when another response is.
+
+    A repeat has the same channel, district and language, and answers that clean to the
+    stored ones (so " 12а " repeats "12A", and 3.0 repeats 3), checked against the stored
+    response's own checklist version. No digest is needed: the stored answers are the cleaned
+    ones, so the two are compared directly.
+    """
+    stored = Response.objects.select_related("district", "wave", "checklist").filter(client_id=client_id).first()
+    if stored is None:
+        return None
+    same = stored.channel == channel and stored.district_id == district.pk and stored.language == language
+    if same and isinstance(answers, dict):
+        cleaned, errors = clean_answers(definition_for(stored.checklist), answers)
+        same = not errors and cleaned == stored.answers
+    if not same:
+        raise ClientIdReused()
+    return stored
 
 
 def _response_submit(*, district, language, answers, channel, client_id, checklist, wave) -> tuple[Response, bool]:
@@ -99,8 +138,13 @@ def _response_submit(*, district, language, answers, channel, client_id, checkli
         with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
             response.save()
     except IntegrityError:
-        # The client_id is stored already (a repeat, or two identical requests racing).
-        if client_id is not None and (existing := stored_response(client_id)):
+        # The client_id is stored already (a repeat, two identical requests racing, or a key
+        # used for another response: ClientIdReused).
+        if client_id is not None and (
+            existing := repeated_response(
+                client_id=client_id, district=district, language=language, answers=answers, channel=channel
+            )
+        ):
             return existing, False
         raise
     return response, True

@@ -4,6 +4,9 @@ Thin views: the form turns POST data into answers, `response_submit` validates a
 stores, `ratelimit` counts. Nothing here stores or logs anything about the resident.
 """
 
+import time
+import uuid
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -12,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -22,9 +26,15 @@ from checklist.models import Checklist, District, translated
 from . import current, ratelimit
 from .forms import CLIENT_ID_FIELD, HONEYPOT_FIELD, VERSION_FIELD, SurveyForm, district_groups
 from .models import Response
-from .services import ResponseRejected, response_submit
+from .services import ClientIdReused, ResponseRejected, repeated_response, response_submit
 
 RATE_LIMIT_SCOPE = "survey"
+# The page's one-time token names a response stored with other answers (a copy of the page sent
+# before with other answers, or a token that is not this page's): never taken for that response.
+CLIENT_ID_REUSED_ON_FORM = _(
+    "This form had already been sent with other answers, so these answers were not saved. "
+    "Please check them and send the form again: they will be saved as a new response."
+)
 
 
 def _language() -> str:
@@ -131,10 +141,13 @@ def questions(request, code: str):
         return redirect("survey:thanks")
     if form.version_changed:
         return _render_form(request, district, checklist, form, version_changed=True)
-    # A page sent twice after its first copy was stored just shows the thanks again.
-    already_stored = Response.objects.filter(client_id=form.client_id).exists()
-    if not already_stored and ratelimit.rate_limit_exceeded(request, scope=RATE_LIMIT_SCOPE):
-        return render(request, "surveys/rate_limited.html", status=429)
+    # One of this hour's submissions is taken before anything is stored and given back unless a
+    # response is, as the API does: checking the count and adding to it after the INSERT let
+    # sheets sent at the same moment all pass a limit that had one left.
+    now = time.time()
+    if not ratelimit.rate_limit_take(request, scope=RATE_LIMIT_SCOPE, now=now):
+        return _over_the_limit(request, district, checklist, form)
+    created = False
     try:
         _response, created = response_submit(
             district=district,
@@ -145,14 +158,36 @@ def questions(request, code: str):
             checklist=checklist,
             wave=wave,
         )
+    except ClientIdReused:
+        return _client_id_reused(request, district, checklist, form)
     except ResponseRejected as rejected:
         if set(rejected.errors) - {"answers"}:
             return _closed(request)
         form.add_errors(rejected.errors["answers"])
         return _render_form(request, district, checklist, form)
-    if created:
-        ratelimit.rate_limit_count(request, scope=RATE_LIMIT_SCOPE)
+    finally:
+        if not created:
+            ratelimit.rate_limit_give_back(request, scope=RATE_LIMIT_SCOPE, now=now)
     return redirect("survey:thanks")
+
+
+def _over_the_limit(request, district, checklist, form: SurveyForm):
+    """The limit is reached: a page sent again after its first copy was stored still shows the
+    thanks; anything else gets the 429 page."""
+    try:
+        stored = repeated_response(
+            client_id=form.client_id, district=district, language=_language(), answers=form.answers
+        )
+    except ClientIdReused:
+        return _client_id_reused(request, district, checklist, form)
+    if stored is not None:
+        return redirect("survey:thanks")
+    return render(request, "surveys/rate_limited.html", status=429)
+
+
+def _client_id_reused(request, district, checklist, form: SurveyForm):
+    form.client_id = uuid.uuid4()  # sending this page again stores it as a response of its own
+    return _render_form(request, district, checklist, form, notice=CLIENT_ID_REUSED_ON_FORM, status=409)
 
 
 # The questions of a blank form, rendered once per checklist definition and language in each
@@ -176,7 +211,9 @@ def _blank_parts(form: SurveyForm) -> str:
     return html
 
 
-def _render_form(request, district, checklist, form: SurveyForm, version_changed: bool = False):
+def _render_form(
+    request, district, checklist, form: SurveyForm, version_changed: bool = False, notice: str = "", status: int = 200
+):
     definition = form.definition
     blank = not form.is_bound
     parts = [] if blank else form.parts()
@@ -188,6 +225,7 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
         "errors": [(question, message) for part in parts for question in part.questions for message in question.errors],
         "unanswered": [q for part in parts for q in part.questions if str(REQUIRED) in q.errors],
         "version_changed": version_changed,
+        "notice": notice,
         "blank_parts": _blank_parts(form) if blank else "",
         "honeypot_field": HONEYPOT_FIELD,
         "client_id_field": CLIENT_ID_FIELD,
@@ -195,7 +233,7 @@ def _render_form(request, district, checklist, form: SurveyForm, version_changed
         "action": reverse("survey:questions", kwargs={"code": district.code}),
         "wave_code": _open_wave_code(),
     }
-    return render(request, "surveys/questions.html", context)
+    return render(request, "surveys/questions.html", context, status=status)
 
 
 def _open_wave_code() -> str:

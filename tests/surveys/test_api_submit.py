@@ -104,13 +104,14 @@ def test_a_repeated_client_id_returns_the_stored_response_with_200_and_stores_no
     assert Response.objects.count() == 1
 
 
-def test_a_repeated_client_id_with_different_answers_still_returns_the_first_response(client, body):
+def test_a_repeated_client_id_with_different_answers_is_refused_with_409_and_nothing_of_the_first(client, body):
+    # Was: 200 with the first response, which let anyone holding a key read what it names (issue 9).
     body["client_id"] = str(uuid.uuid4())
-    first = post(client, body).json()
+    post(client, body)
     changed = body | {"language": "en", "answers": body["answers"] | {"safe_walk_day": 1}}
     again = post(client, changed)
-    assert again.status_code == 200
-    assert again.json() == first
+    assert again.status_code == 409
+    assert set(again.json()) == {"detail"}
     assert Response.objects.get().answers["safe_walk_day"] == body["answers"]["safe_walk_day"]
 
 
