@@ -4,6 +4,7 @@ before publishing it. Pure: two definitions in, a list of changes out."""
 from dataclasses import dataclass, fields
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from .definition import LANGUAGES, ChecklistDef, ItemDef
 
@@ -51,7 +52,13 @@ def _item_aspects(live: ItemDef, draft: ItemDef) -> tuple[str, ...]:
 
 def checklist_changes(live: ChecklistDef | None, draft: ChecklistDef, language: str) -> list[Change]:
     """Every item the draft adds, removes, rewords or moves to another part, in the draft's
-    order (removed items last), and a change of the title, consent or thank-you texts."""
+    order (removed items last), and a change of the title, consent or thank-you texts, all
+    worded in `language`."""
+    with override(language):
+        return _changes(live, draft, language)
+
+
+def _changes(live: ChecklistDef | None, draft: ChecklistDef, language: str) -> list[Change]:
     if live is None:
         return [Change(ADDED, item.code, draft.numbers[item.code], item.question(language)) for item in draft.items]
     changes = []
