@@ -73,6 +73,10 @@ class Job(models.Model):
     RUNNING = ""
     FAILED = ""
     FINISHED: tuple[str, ...] = ()
+    # Fields left out of the sweeper's queries (large inputs), and the values they take once
+    # the job is over, however it ends (an input nobody needs any more is let go).
+    HEAVY_FIELDS: tuple[str, ...] = ()
+    CLEARED_WHEN_FINISHED: dict = {}
 
     class Meta:
         abstract = True
@@ -161,9 +165,10 @@ def job_mark_failed(job: Job, error: str, now: datetime | None = None, *, also: 
     job.status = job.FAILED
     job.error = str(error)[:5000]
     job.finished_at = now or timezone.now()
-    for name, value in (also or {}).items():
+    also = {**job.CLEARED_WHEN_FINISHED, **(also or {})}
+    for name, value in also.items():
         setattr(job, name, value)
-    job.save(update_fields=["status", "error", "finished_at", *(also or {})])
+    job.save(update_fields=["status", "error", "finished_at", *also])
 
 
 def job_release(model: type[Job], job_id: int, attempt: int) -> None:
@@ -240,7 +245,7 @@ def jobs_sweep_stale(
     with transaction.atomic():
         running = model.objects.select_for_update(skip_locked=True).filter(status=model.RUNNING,
                                                                            heartbeat_at__lt=before)
-        for job in running.defer(*_heavy_fields(model)):
+        for job in running.defer(*model.HEAVY_FIELDS):
             if job.attempts >= max_attempts:
                 job_mark_failed(job, gave_up(job), now)
                 result.failed.append(job.pk)
@@ -252,7 +257,7 @@ def jobs_sweep_stale(
         waiting = model.objects.select_for_update(skip_locked=True).filter(
             models.Q(queued_at__lt=before) | models.Q(unsent=True), status=model.WAITING
         )
-        for job in waiting.defer(*_heavy_fields(model)):
+        for job in waiting.defer(*model.HEAVY_FIELDS):
             job.queued_at, job.unsent = now, False
             job.save(update_fields=["queued_at", "unsent"])
             result.resent.append(job.pk)
@@ -263,10 +268,6 @@ def jobs_sweep_stale(
             model.__name__, result.requeued, result.failed, result.resent,
         )
     return result
-
-
-def _heavy_fields(model: type[Job]) -> tuple[str, ...]:
-    return tuple(getattr(model, "HEAVY_FIELDS", ()))
 
 
 # ---------------------------------------------------------------------------- sending

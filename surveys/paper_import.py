@@ -199,7 +199,7 @@ def read_table(
     *,
     limits: ReadLimits | None = None,
     progress: Callable[[int, int | None], None] | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] | None = None,
 ) -> list[list]:
     """All rows of the first sheet (XLSX) or of the CSV, header first, cells as read.
 
@@ -207,7 +207,7 @@ def read_table(
     character anywhere, or passes one of `limits` (rows, columns, cells, seconds); reading
     stops at the first limit passed. `progress(rows_read, rows_in_all)` is called per row.
     """
-    budget = _Budget(limits or ReadLimits.from_settings(), clock)
+    budget = _Budget(limits or ReadLimits.from_settings(), clock or time.monotonic)
     progress = progress or (lambda done, total=None: None)
     if sniff(data) == "xlsx":
         return _read_xlsx(data, budget, progress)
@@ -218,7 +218,8 @@ def _read_csv(data: bytes, budget: _Budget, progress) -> list[list]:
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quotation mark that is never closed is an error, not a cell running to the end.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list] = []
     while True:
         number = len(rows) + 1
@@ -226,7 +227,7 @@ def _read_csv(data: bytes, budget: _Budget, progress) -> list[list]:
             cells = next(reader)
         except StopIteration:
             break
-        except csv.Error:  # a cell over csv's field limit, a NUL in a quoted cell on some Pythons, ...
+        except csv.Error:  # a cell over csv's field limit, a quotation mark never closed, ...
             raise UnreadableFile(BROKEN_CSV % {"row": _count(number)}) from None
         budget.row(number, len(cells))
         rows.append([checked_cell(cell, number) for cell in cells])

@@ -62,6 +62,10 @@ IMPORT_CRASHED = _(
     "This file could not be checked because of an error on the server (%(error)s). Nothing was stored; "
     "try again later."
 )
+IMPORT_COMMITTED = _(
+    "Imported %(entries)d entries: %(first)d first entries, %(committed)d sheets committed, "
+    "%(conflicts)d sent to reconciliation."
+)
 # A failed job keeps this many of its problems (the page and the API list them) and their number.
 IMPORT_ROW_ERRORS_KEPT = 1000
 
@@ -201,10 +205,11 @@ def _commit(job_id: int, attempt: int, rows, *, checked: int) -> ImportJob:
         job.status = ImportJob.Status.COMMITTED
         job.outcome = asdict(outcome)
         job.progress = job.progress_total = checked
-        job.content = b""
         job.finished_at = job.heartbeat_at = now
-        job.save(update_fields=["status", "outcome", "progress", "progress_total", "content", "finished_at",
-                                "heartbeat_at"])
+        for name, value in ImportJob.CLEARED_WHEN_FINISHED.items():
+            setattr(job, name, value)
+        job.save(update_fields=["status", "outcome", "progress", "progress_total", "finished_at", "heartbeat_at",
+                                *ImportJob.CLEARED_WHEN_FINISHED])
         return job
 
 
@@ -225,11 +230,7 @@ def _failed(job_id: int, attempt: int, *, error: str = "", row_errors: list[dict
         job_mark_failed(
             job,
             error,
-            also={
-                "row_errors": row_errors[:IMPORT_ROW_ERRORS_KEPT],
-                "row_error_count": len(row_errors),
-                "content": b"",
-            },
+            also={"row_errors": row_errors[:IMPORT_ROW_ERRORS_KEPT], "row_error_count": len(row_errors)},
         )
         return True
 
@@ -249,7 +250,7 @@ def paper_import_fail(*, job_id: int, error: str) -> None:
             return
         with translation.override(job.language):
             message = str(IMPORT_CRASHED % {"error": error})
-        job_mark_failed(job, message, also={"content": b""})
+        job_mark_failed(job, message)
 
 
 def paper_import_jobs_sweep(*, now=None) -> SweepResult:

@@ -181,8 +181,10 @@ class ImportJob(Job):
 
     WAITING, RUNNING, FAILED = Status.UPLOADED, Status.CHECKING, Status.FAILED
     FINISHED = (Status.FAILED, Status.COMMITTED)
-    # Left out of lists and of the sweeper's queries: the file can be megabytes.
+    # Left out of lists and of the sweeper's queries: the file can be megabytes. Let go of
+    # once the job is over: it holds residents' answers, which the entries hold from then on.
     HEAVY_FIELDS = ("content",)
+    CLEARED_WHEN_FINISHED = {"content": b""}
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("batch"))
     uploaded_by = models.ForeignKey(
@@ -194,8 +196,7 @@ class ImportJob(Job):
     filename = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size (bytes)"))
     # The uploaded file, kept in the row (one transaction with the job, and every worker
-    # host reads it without shared storage) only until the job is finished: it holds
-    # residents' answers, which the entries hold from then on.
+    # host reads it without shared storage) until the job is over (CLEARED_WHEN_FINISHED).
     content = models.BinaryField(_("file"), blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
     # Of a failed job: every problem of the file, [{"row", "column", "message"}] in sheet

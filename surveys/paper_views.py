@@ -25,7 +25,7 @@ from .models import Wave
 from .paper_answers import agreed_answers, differing_items, display_value, keyed_text
 from .paper_forms import BatchForm, EditForm, ImportForm, KeyedAnswersForm, ReconcileForm, SerialForm, VoidForm
 from .paper_import import FILE_TOO_LARGE, template_header, write_csv, write_xlsx
-from .paper_import_jobs import IMPORT_JOB_NOT_YOURS, can_see_import, paper_import_upload
+from .paper_import_jobs import IMPORT_COMMITTED, IMPORT_JOB_NOT_YOURS, can_see_import, paper_import_upload
 from .paper_models import Batch, ImportJob, PaperEntry, Sheet
 from .paper_pdf import item_numbers
 from .paper_selectors import (
@@ -397,6 +397,7 @@ def import_job(request, pk: int):
         "file_error": job.error if job.status == ImportJob.Status.FAILED else "",
         "row_errors": _row_errors(definition_for(batch.checklist), job.row_errors, batch.language),
         "more_errors": max(0, job.row_error_count - len(job.row_errors)),
+        "outcome": _outcome(job.outcome) if job.outcome else "",
     }
     return _page(request, "surveys/paper/import_job.html", context)
 
@@ -415,6 +416,15 @@ def import_job_status(request, pk: int):
         "finished": job.is_finished,
     }
     return JsonResponse(data, headers={"Cache-Control": "no-store"})
+
+
+def _outcome(outcome: dict) -> str:
+    return IMPORT_COMMITTED % {
+        "entries": outcome["entries"],
+        "first": outcome["first_entries"],
+        "committed": outcome["committed"],
+        "conflicts": outcome["conflicts"],
+    }
 
 
 def _row_errors(definition, errors: list[dict], language: str) -> list[dict]:
