@@ -306,45 +306,49 @@ def _worksheet_parts(data: bytes) -> list[str]:
         raise UnreadableFile(BROKEN_XLSX) from None
 
 
-_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _CELL = _SHEET_NS + "row", _SHEET_NS + "c"
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROW, _CELL = f"{_SHEET_NS} row", f"{_SHEET_NS} c"  # as expat names them, namespace first
+_CHUNK = 64 * 1024
 
 
 def _scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> int:
     """Measure the worksheet's XML as a stream before openpyxl reads it, stopping at the
     first limit passed: rows (by their number), cells per row (by their column, as openpyxl
-    fills the gaps), cells in all, time. Returns the number of rows. Element by element, so
-    that a single row of a million cells costs no more than the limit of columns."""
-    from xml.etree.ElementTree import iterparse
+    fills the gaps), cells in all, time. Returns the number of rows. Nothing is kept, so a
+    row of a million cells costs no more than reading up to the limit of columns."""
+    from xml.parsers import expat
 
-    rows = row_number = column = width = 0
+    state = {"row": 0, "rows": 0, "column": 0, "width": 0}
+
+    def start(name, attributes):
+        if name == _CELL:
+            given = attributes.get("r")
+            state["column"] = _column_of(given) if given else state["column"] + 1
+            state["width"] = max(state["width"], state["column"])
+            budget.cell(state["row"], state["width"])
+        elif name == _ROW:
+            given = attributes.get("r")
+            state["row"] = int(given) if given else state["row"] + 1
+            state["column"] = state["width"] = 0
+
+    def end(name):
+        if name == _ROW:
+            state["rows"] = max(state["rows"], state["row"])
+            budget.row(state["row"], state["width"])
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler, parser.EndElementHandler = start, end
     try:
         with archive.open(path) as source:
-            stack = []
-            for event, element in iterparse(source, events=("start", "end")):
-                if event == "start":
-                    if element.tag == _ROW:
-                        given = element.get("r")
-                        row_number = int(given) if given else row_number + 1
-                        column = width = 0
-                    elif element.tag == _CELL:
-                        given = element.get("r")
-                        column = _column_of(given) if given else column + 1
-                        width = max(width, column)
-                        budget.cell(row_number, width)
-                    stack.append(element)
-                    continue
-                stack.pop()
-                if element.tag == _ROW:
-                    rows = max(rows, row_number)
-                    budget.row(row_number, width)
-                if stack:  # keep nothing of what has been measured
-                    stack[-1].remove(element)
+            while chunk := source.read(_CHUNK):
+                parser.Parse(chunk, False)
+                budget.tick()
+            parser.Parse(b"", True)
     except UnreadableFile:
         raise
     except Exception:  # not XML (truncated, ...), a bad cell reference, a damaged zip member
         raise UnreadableFile(BROKEN_XLSX) from None
-    return rows
+    return state["rows"]
 
 
 def _column_of(reference: str) -> int:
