@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from checklist.models import Checklist, District
 from safetysurvey.jobs import Job
@@ -174,10 +175,10 @@ class ImportJob(Job):
     task: its state, the rows checked, and the outcome or every problem found."""
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("Uploaded")
-        CHECKING = "checking", _("Checking")
-        FAILED = "failed", _("Failed")
-        COMMITTED = "committed", _("Committed")
+        UPLOADED = "uploaded", pgettext_lazy("import job", "Uploaded")
+        CHECKING = "checking", pgettext_lazy("import job", "Checking")
+        FAILED = "failed", pgettext_lazy("import job", "Failed")
+        COMMITTED = "committed", pgettext_lazy("import job", "Committed")
 
     WAITING, RUNNING, FAILED = Status.UPLOADED, Status.CHECKING, Status.FAILED
     FINISHED = (Status.FAILED, Status.COMMITTED)
