@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from checklist.definition import definition_for
@@ -174,7 +175,8 @@ def paper_import_check(*, job_id: int) -> ImportJob | None:
             except PaperImportRejected as rejected:
                 _failed(job_id, attempt, row_errors=_in_sheet_order(definition, rejected.errors))
             except SoftTimeLimitExceeded:  # the task's backstop (surveys.tasks) for what the limits missed
-                _failed(job_id, attempt, error=str(TOO_SLOW % {"seconds": settings.PAPER_IMPORT_MAX_SECONDS}))
+                seconds = number_format(settings.PAPER_IMPORT_MAX_SECONDS, decimal_pos=0, force_grouping=True)
+                _failed(job_id, attempt, error=str(TOO_SLOW % {"seconds": seconds}))
     except JobLost:
         logger.warning("Import job %s was taken over by another worker; stopping attempt %s", job_id, attempt)
     except TRANSIENT_ERRORS:
