@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SheetStatusEnum": "surveys.paper_models.Sheet.Status",
         "ReportJobStatusEnum": "reports.models.ReportJob.Status",
+        "ImportJobStatusEnum": "surveys.paper_models.ImportJob.Status",
     },
     # Row ids in paths (<id:...>, safetysurvey/converters.py).
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
@@ -306,6 +307,8 @@ def _crontab(spec: str):
     return crontab(minute, hour, day_of_week, day_of_month, month_of_year)
 
 
+# How often beat runs the stale-job sweepers (docs/reports.md, docs/paper.md).
+_SWEEP_SECONDS = envint("REPORTS_SWEEP_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "regenerate-current-wave-reports": {
         "task": "reports.tasks.regenerate_current_wave",
@@ -313,7 +316,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-stale-report-jobs": {
         "task": "reports.tasks.sweep_stale_jobs",
-        "schedule": envint("REPORTS_SWEEP_SECONDS", 300),
+        "schedule": _SWEEP_SECONDS,
+    },
+    # Import jobs of paper sheets whose worker died (docs/paper.md), on the same schedule.
+    "sweep-stale-import-jobs": {
+        "task": "surveys.tasks.sweep_stale_import_jobs",
+        "schedule": _SWEEP_SECONDS,
     },
     # Staff login records older than LOGIN_RECORDS_DAYS, every night at 03:15.
     "purge-login-records": {
@@ -337,8 +345,9 @@ REPORT_PROGRESS_SECONDS = envfloat("REPORT_PROGRESS_SECONDS", 1.0)
 # What the nightly regeneration (REPORTS_NIGHTLY_CRON above) produces for the open wave.
 REPORTS_NIGHTLY_LANGUAGES = envlist("REPORTS_NIGHTLY_LANGUAGES", "ru,kk")
 REPORTS_NIGHTLY_FORMATS = envlist("REPORTS_NIGHTLY_FORMATS", "html,pdf")
-# Without a broker (`make run`), report jobs run in a background thread of the web process,
-# so the request returns at once and the progress bar moves; tests run them inline instead.
+# Without a broker (`make run`), report jobs and paper import jobs run in a background thread
+# of the web process, so the request returns at once and the progress bar moves; tests run
+# them inline instead.
 REPORTS_RUN_IN_THREAD = envbool("REPORTS_RUN_IN_THREAD", not CELERY_BROKER_URL and not TESTING)
 # Parallel COPY streams when reports read responses from PostgreSQL (one per core helps).
 REPORT_COPY_STREAMS = envint("REPORT_COPY_STREAMS", 2)
@@ -346,6 +355,13 @@ REPORT_COPY_STREAMS = envint("REPORT_COPY_STREAMS", 2)
 # Paper questionnaires (docs/paper.md).
 PAPER_BATCH_MAX_SHEETS = envint("PAPER_BATCH_MAX_SHEETS", 10000)
 PAPER_IMPORT_MAX_BYTES = envint("PAPER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)  # refused above, before parsing
+# An import job (docs/paper.md, "Bulk import") stops reading a file at the first of these it
+# passes: rows of sheets after the header (twice the largest batch), cells in one row, empty
+# ones too (the template has one per question), cells in all, and seconds of reading.
+PAPER_IMPORT_MAX_ROWS = envint("PAPER_IMPORT_MAX_ROWS", 2 * PAPER_BATCH_MAX_SHEETS)
+PAPER_IMPORT_MAX_COLUMNS = envint("PAPER_IMPORT_MAX_COLUMNS", 500)
+PAPER_IMPORT_MAX_CELLS = envint("PAPER_IMPORT_MAX_CELLS", 1_000_000)
+PAPER_IMPORT_MAX_SECONDS = envfloat("PAPER_IMPORT_MAX_SECONDS", 120)
 
 # --- ops: security headers, API docs offline, media storage, logs ------------------------
 # Content Security Policy (Django's own middleware): only our origin, inline code only with

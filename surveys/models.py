@@ -113,4 +113,4 @@ class Assignment(models.Model):
 
 
 # Paper questionnaires live in their own module; importing them here registers them.
-from .paper_models import Batch, PaperEntry, Sheet, SheetChange  # noqa: E402, F401
+from .paper_models import Batch, ImportJob, PaperEntry, Sheet, SheetChange  # noqa: E402, F401

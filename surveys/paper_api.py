@@ -1,22 +1,32 @@
-"""REST API of paper entry: key a sheet by its serial, read a batch's status.
+"""REST API of paper entry: key a sheet by its serial, read a batch's status, import a file
+of keyed sheets and follow its import job.
 
 Token or session authentication (settings.REST_FRAMEWORK). The same service as the entry
 form does the work, so the answers get the same checks and the same messages.
 """
 
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from .api import DETAIL, EXAMPLE_BODY, FORBIDDEN, AnswerErrorsField, AnswersField, messages_field
-from .paper_models import Batch, Sheet
+from .paper_import import FILE_TOO_LARGE
+from .paper_import_jobs import IMPORT_JOB_NOT_YOURS, IMPORT_NOT_YOURS, can_see_import, paper_import_upload
+from .paper_models import Batch, ImportJob, Sheet
 from .paper_selectors import batch_counts, batches_with_counts
 from .paper_services import (
     PaperRejected,
+    can_coordinate,
     can_key,
     paper_districts,
     paper_entry_create,
@@ -26,6 +36,7 @@ from .paper_services import (
 from .serials import make_serial
 
 NOT_A_KEYER = _("Only volunteers and coordinators enter paper sheets.")
+NOT_A_COORDINATOR = _("Only coordinators import files of keyed sheets.")
 
 
 class CanKey(permissions.BasePermission):
@@ -184,3 +195,186 @@ class BatchStatus(APIView):
                 "sheets": SheetOut(sheets, many=True).data,
             }
         )
+
+
+# ---------------------------------------------------------------------------- file imports
+
+
+class CanCoordinate(permissions.BasePermission):
+    message = NOT_A_COORDINATOR
+
+    def has_permission(self, request, view):
+        return can_coordinate(request.user)
+
+
+class FileTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "file_too_large"
+
+
+def _too_large() -> FileTooLarge:
+    return FileTooLarge(FILE_TOO_LARGE % {"limit": filesizeformat(settings.PAPER_IMPORT_MAX_BYTES)})
+
+
+class BoundedMultiPartParser(MultiPartParser):
+    """A multipart upload of at most PAPER_IMPORT_MAX_BYTES (and a little for the form
+    around it): a larger declared Content-Length is refused before anything is read, and
+    Django's own refusals (too many fields or files) are a 400 in JSON, not a page."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        if request is not None:
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > settings.PAPER_IMPORT_MAX_BYTES + 64 * 1024:
+                raise _too_large()
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except SuspiciousOperation as refused:
+            raise ParseError(str(refused)) from None
+
+
+class ImportIn(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The filled-in template of the batch: XLSX, or CSV in UTF-8 or Windows-1251 (recognised by "
+        "the content, not the name), at most PAPER_IMPORT_MAX_BYTES."
+    )
+
+
+class ImportRowError(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row of the spreadsheet; 1 is the header.")
+    column = serializers.CharField(help_text="The column: `serial` or an item code.")
+    message = serializers.CharField()
+
+
+class ImportOutcome(serializers.Serializer):
+    entries = serializers.IntegerField(help_text="Entries stored, one per row that was not blank.")
+    first_entries = serializers.IntegerField(help_text="Of them, first entries of their sheets.")
+    committed = serializers.IntegerField(help_text="Sheets committed: the second entry agreed with the first.")
+    conflicts = serializers.IntegerField(help_text="Sheets sent to reconciliation.")
+
+
+class ImportJobOut(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    url = serializers.SerializerMethodField(help_text="This job in the API: poll it until it is finished.")
+    batch = serializers.IntegerField(source="batch_id")
+    filename = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    status = serializers.ChoiceField(
+        choices=ImportJob.Status.choices,
+        help_text="uploaded (waiting for a worker), checking, then failed (nothing stored) or committed (all "
+        "rows stored).",
+    )
+    finished = serializers.BooleanField(source="is_finished")
+    progress = serializers.IntegerField(source="percent", help_text="0-100.")
+    rows_checked = serializers.IntegerField(source="progress", help_text="Rows of the file read so far.")
+    rows_total = serializers.IntegerField(
+        source="progress_total", allow_null=True, help_text="Rows of the file after the header; null until known."
+    )
+    error = serializers.CharField(help_text="Of a failed job, the file's problem when it is the file as a whole.")
+    row_errors = ImportRowError(
+        many=True, help_text="Of a failed job, every problem by row and column, in sheet order (the first 1,000)."
+    )
+    row_error_count = serializers.IntegerField(help_text="How many problems there were in all.")
+    outcome = ImportOutcome(allow_null=True, help_text="Of a committed job, what was stored.")
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_url(self, job) -> str:
+        path = reverse("paper-import-detail", args=[job.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+IMPORT_ERRORS_400 = inline_serializer(
+    "PaperImportErrors",
+    {
+        "file": messages_field(),
+        "detail": serializers.CharField(required=False, help_text="The body as a whole: not a multipart form."),
+    },
+)
+NOT_A_COORDINATOR_403 = OpenApiResponse(
+    DETAIL, description="Not a coordinator, not logged in, or the batch belongs to a district you do not work in."
+)
+
+
+class ImportCreate(APIView):
+    permission_classes = [permissions.IsAuthenticated, CanCoordinate]
+    parser_classes = [BoundedMultiPartParser]
+
+    @extend_schema(
+        operation_id="paper_import_create",
+        summary="Import a file of keyed sheets into a batch",
+        description="Stores the file as an import job and answers at once with 202 and the job (its URL also in "
+        "Location). The job reads and checks every row in the background, then imports all of them or none: "
+        "poll the job until `finished`. Each row counts as one keying by you.",
+        request={"multipart/form-data": ImportIn},
+        parameters=[
+            OpenApiParameter(
+                "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[202], required=True,
+                description="The job's URL.",
+            ),
+        ],
+        responses={
+            202: OpenApiResponse(ImportJobOut, description="Stored; the job checks the file."),
+            400: OpenApiResponse(IMPORT_ERRORS_400, description="No file, an empty file, or not a multipart form."),
+            403: NOT_A_COORDINATOR_403,
+            404: OpenApiResponse(DETAIL, description="No such batch."),
+            413: OpenApiResponse(DETAIL, description="The file is larger than PAPER_IMPORT_MAX_BYTES."),
+            415: OpenApiResponse(DETAIL, description="Not multipart/form-data."),
+        },
+        tags=["paper"],
+    )
+    def post(self, request, pk: int):
+        batch = get_object_or_404(Batch.objects.select_related("district"), pk=pk)
+        if not works_in(request.user, batch.district):
+            raise PermissionDenied(IMPORT_NOT_YOURS)
+        data = ImportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        limit = settings.PAPER_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise _too_large()
+        try:
+            job = paper_import_upload(
+                batch=batch,
+                user=request.user,
+                filename=upload.name or "",
+                content=upload.read(limit + 1),
+                language=request.LANGUAGE_CODE,
+            )
+        except PaperRejected as rejected:
+            if rejected.forbidden:
+                raise PermissionDenied(" ".join(rejected.errors.get("__all__", []))) from None
+            return ApiResponse({"file": rejected.errors.get("file", [])}, status=status.HTTP_400_BAD_REQUEST)
+        body = ImportJobOut(job, context={"request": request}).data
+        return ApiResponse(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class ImportDetail(APIView):
+    permission_classes = [permissions.IsAuthenticated, CanCoordinate]
+
+    @extend_schema(
+        operation_id="paper_import_retrieve",
+        summary="An import job: status, progress, and the outcome or every problem",
+        responses={
+            200: ImportJobOut,
+            403: OpenApiResponse(
+                DETAIL, description="Not a coordinator, not logged in, or the job's batch belongs to a district you "
+                "do not work in."
+            ),
+            404: OpenApiResponse(DETAIL, description="No such import job."),
+        },
+        tags=["paper"],
+    )
+    def get(self, request, pk: int):
+        jobs = ImportJob.objects.defer(*ImportJob.HEAVY_FIELDS).select_related("batch__district", "uploaded_by")
+        job = get_object_or_404(jobs, pk=pk)
+        if not can_see_import(request.user, job):
+            raise PermissionDenied(IMPORT_JOB_NOT_YOURS)
+        return ApiResponse(ImportJobOut(job, context={"request": request}).data)

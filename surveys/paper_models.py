@@ -1,5 +1,6 @@
 """Paper questionnaires: printed batches of sheets, the two entries of each sheet, and the
-coordinator's changes. Imported by surveys/models.py, so the app label is `surveys`.
+coordinator's changes. Imported by surveys/models.py, so the app label is `surveys`. Import jobs (ImportJob) name
+their table themselves (`paper_importjob`), ready for paper to become an app of its own.
 
 Timestamps here record staff work (when a sheet was keyed or edited), never when a
 resident answered: the committed Response keeps only the day, like every response.
@@ -9,8 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from checklist.models import Checklist, District
+from safetysurvey.jobs import Job
 
 LANGUAGE_CHOICES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 
@@ -163,3 +166,65 @@ class SheetChange(models.Model):
 
     def __str__(self):
         return f"{self.sheet.serial} {self.action} {self.item_code}"
+
+
+class ImportJob(Job):
+    """One uploaded file of keyed sheets for a batch, checked and imported in the background
+    (docs/paper.md, "Bulk import"). The upload only stores the file here; a task reads and
+    checks it and imports it all or nothing. The page and the API read this row, never the
+    task: its state, the rows checked, and the outcome or every problem found."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", pgettext_lazy("import job", "Uploaded")
+        CHECKING = "checking", pgettext_lazy("import job", "Checking")
+        FAILED = "failed", pgettext_lazy("import job", "Failed")
+        COMMITTED = "committed", pgettext_lazy("import job", "Committed")
+
+    WAITING, RUNNING, FAILED = Status.UPLOADED, Status.CHECKING, Status.FAILED
+    FINISHED = (Status.FAILED, Status.COMMITTED)
+    # Left out of lists and of the sweeper's queries: the file can be megabytes. Let go of
+    # once the job is over: it holds residents' answers, which the entries hold from then on.
+    HEAVY_FIELDS = ("content",)
+    CLEARED_WHEN_FINISHED = {"content": b""}
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("batch"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="paper_import_jobs",
+        verbose_name=_("uploaded by"),
+    )
+    # The language of the uploader's page: the job's messages are written in it.
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
+    filename = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    # The uploaded file, kept in the row (one transaction with the job, and every worker
+    # host reads it without shared storage) until the job is over (CLEARED_WHEN_FINISHED).
+    content = models.BinaryField(_("file"), blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    # Of a failed job: every problem of the file, [{"row", "column", "message"}] in sheet
+    # order, the first IMPORT_ROW_ERRORS_KEPT of them, and how many there were in all.
+    row_errors = models.JSONField(_("problems by row"), default=list, blank=True)
+    row_error_count = models.PositiveIntegerField(_("number of problems"), default=0)
+    # Of a committed job: {"entries", "first_entries", "committed", "conflicts"}.
+    outcome = models.JSONField(_("outcome"), null=True, blank=True)
+
+    class Meta:
+        db_table = "paper_importjob"
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import of keyed sheets")
+        verbose_name_plural = _("imports of keyed sheets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_total__isnull=True) | Q(progress__lte=models.F("progress_total")),
+                name="paper_importjob_progress_within_total",
+            ),
+        ]
+        indexes = [
+            # paper_import_jobs_sweep: running jobs by heartbeat, waiting jobs by the time they were queued.
+            models.Index(fields=["status", "heartbeat_at"], name="paper_importjob_stale_running"),
+            models.Index(fields=["status", "queued_at"], name="paper_importjob_stale_queued"),
+            # The import page: the batch's latest jobs.
+            models.Index(fields=["batch", "-created_at"], name="paper_importjob_batch_latest"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.filename} ({self.get_status_display()})"

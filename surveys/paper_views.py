@@ -9,9 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -23,16 +24,9 @@ from checklist.models import District
 from .models import Wave
 from .paper_answers import agreed_answers, differing_items, display_value, keyed_text
 from .paper_forms import BatchForm, EditForm, ImportForm, KeyedAnswersForm, ReconcileForm, SerialForm, VoidForm
-from .paper_import import (
-    FILE_TOO_LARGE,
-    UnreadableFile,
-    read_table,
-    rows_from_table,
-    template_header,
-    write_csv,
-    write_xlsx,
-)
-from .paper_models import Batch, PaperEntry, Sheet
+from .paper_import import FILE_TOO_LARGE, template_header, write_csv, write_xlsx
+from .paper_import_jobs import IMPORT_COMMITTED, IMPORT_JOB_NOT_YOURS, can_see_import, paper_import_upload
+from .paper_models import Batch, ImportJob, PaperEntry, Sheet
 from .paper_selectors import (
     batch_counts,
     batches_with_counts,
@@ -41,15 +35,12 @@ from .paper_selectors import (
     volunteer_progress,
 )
 from .paper_services import (
-    PaperImportRejected,
     PaperRejected,
-    RowError,
     batch_create,
     batch_render_again,
     can_coordinate,
     can_key,
     paper_districts,
-    paper_entries_import,
     paper_entry_create,
     paper_response_edit,
     paper_sheet_reconcile,
@@ -347,57 +338,107 @@ def batch_import(request, pk: int):
 def _batch_import_too_large(request, pk: int):
     batch = _batch(request, pk)
     message = FILE_TOO_LARGE % {"limit": filesizeformat(settings.PAPER_IMPORT_MAX_BYTES)}
-    context = {"batch": batch, "form": ImportForm(), "file_error": message}
+    context = {"batch": batch, "form": ImportForm(), "file_error": message, "jobs": _latest_imports(batch)}
     return _page(request, "surveys/paper/batch_import.html", context, status=413)
+
+
+def _latest_imports(batch: Batch):
+    return ImportJob.objects.defer(*ImportJob.HEAVY_FIELDS).filter(batch=batch).select_related("uploaded_by")[:10]
 
 
 @csrf_protect
 @paper_view(coordinator=True)
 def _batch_import(request, pk: int):
+    """Store the file as an import job and go to the job's page; the job reads and checks it."""
     batch = _batch(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"batch": batch, "form": form}
+    context = {"batch": batch, "form": form, "jobs": _latest_imports(batch)}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        definition = definition_for(batch.checklist)
-        if upload.size > settings.PAPER_IMPORT_MAX_BYTES:
-            context["file_error"] = FILE_TOO_LARGE % {"limit": filesizeformat(settings.PAPER_IMPORT_MAX_BYTES)}
+        limit = settings.PAPER_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            context["file_error"] = FILE_TOO_LARGE % {"limit": filesizeformat(limit)}
             return _page(request, "surveys/paper/batch_import.html", context, status=413)
         try:
-            rows, errors = rows_from_table(definition, read_table(upload.read()))
-            if errors:
-                raise PaperImportRejected(errors)
-            outcome = paper_entries_import(batch=batch, user=request.user, rows=rows)
-        except UnreadableFile as unreadable:
-            context["file_error"] = unreadable.message
-        except PaperImportRejected as rejected:
-            context["row_errors"] = _row_errors(definition, rejected.errors, batch.language)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Imported %(entries)d entries: %(first)d first entries, %(committed)d sheets committed, "
-                    "%(conflicts)d sent to reconciliation."
-                )
-                % {
-                    "entries": outcome.entries,
-                    "first": outcome.first_entries,
-                    "committed": outcome.committed,
-                    "conflicts": outcome.conflicts,
-                },
+            job = paper_import_upload(
+                batch=batch,
+                user=request.user,
+                filename=upload.name or "",
+                content=upload.read(limit + 1),
+                language=request.LANGUAGE_CODE,
             )
-            return redirect("paper:batch", pk=batch.pk)
+        except PaperRejected as rejected:
+            if rejected.forbidden:
+                return _forbidden(request, " ".join(rejected.errors.get("__all__", [])))
+            context["file_error"] = " ".join(rejected.errors.get("file", []))
+        else:
+            messages.info(request, _("The file is uploaded. It is being checked; this page shows how far."))
+            return redirect("paper:import_job", pk=job.pk)
     return _page(request, "surveys/paper/batch_import.html", context)
 
 
-def _row_errors(definition, errors: list[RowError], language: str) -> list[dict]:
+def _import_job(request, pk: int) -> ImportJob:
+    """A job of a batch of the user's districts (another district's: 403, like its batch)."""
+    jobs = ImportJob.objects.defer(*ImportJob.HEAVY_FIELDS).select_related(
+        "batch__district", "batch__wave", "batch__checklist", "uploaded_by"
+    )
+    job = get_object_or_404(jobs, pk=pk)
+    if not can_see_import(request.user, job):
+        raise _Forbidden(str(IMPORT_JOB_NOT_YOURS))
+    return job
+
+
+@paper_view(coordinator=True)
+def import_job(request, pk: int):
+    """An import job: its progress while it runs (the page polls it, or refreshes itself
+    without JavaScript), then what was imported or every problem found."""
+    job = _import_job(request, pk)
+    batch = job.batch
+    context = {
+        "job": job,
+        "batch": batch,
+        "status_url": reverse("paper:import_job_status", args=[job.pk]),
+        "file_error": job.error if job.status == ImportJob.Status.FAILED else "",
+        "row_errors": _row_errors(definition_for(batch.checklist), job.row_errors, batch.language),
+        "more_errors": max(0, job.row_error_count - len(job.row_errors)),
+        "outcome": _outcome(job.outcome) if job.outcome else "",
+    }
+    return _page(request, "surveys/paper/import_job.html", context)
+
+
+@paper_view(coordinator=True)
+def import_job_status(request, pk: int):
+    """The JSON the progress bar polls (static/js/reports.js, shared with report jobs)."""
+    job = _import_job(request, pk)
+    data = {
+        "id": job.pk,
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "progress": job.percent,
+        "rows_checked": job.progress,
+        "rows_total": job.progress_total,
+        "finished": job.is_finished,
+    }
+    return JsonResponse(data, headers={"Cache-Control": "no-store"})
+
+
+def _outcome(outcome: dict) -> str:
+    return IMPORT_COMMITTED % {
+        "entries": outcome["entries"],
+        "first": outcome["first_entries"],
+        "committed": outcome["committed"],
+        "conflicts": outcome["conflicts"],
+    }
+
+
+def _row_errors(definition, errors: list[dict], language: str) -> list[dict]:
+    """The stored problems of a job (in sheet order already) with each question's text."""
     numbers = definition.numbers
-    in_sheet_order = {code: position for position, code in enumerate(numbers, start=1)}
     rows = []
-    for error in sorted(errors, key=lambda e: (e.row, in_sheet_order.get(e.column, 0))):
-        item = definition.by_code.get(error.column)
+    for error in errors:
+        item = definition.by_code.get(error["column"])
         question = f"{numbers[item.code]}. {item.question(language)}" if item else ""
-        rows.append({"row": error.row, "column": error.column, "question": question, "message": error.message})
+        rows.append({**error, "question": question})
     return rows
 
 

@@ -1,6 +1,7 @@
-// Progress bars of report jobs: poll each job's status JSON until it is finished, then
-// reload so the page shows the files (or the error). Without JavaScript the job page
-// refreshes itself (<noscript> meta refresh) and the list offers a reload link.
+// Progress bars of background jobs (report jobs, paper import jobs; the markup is
+// templates/snippets/job_progress.html): poll each job's status JSON until it is finished,
+// then reload so the page shows the files, the outcome or the error. Without JavaScript the
+// job page refreshes itself (<noscript> meta refresh) and the list offers a reload link.
 (function () {
   "use strict";
   var POLL_MS = 1500;

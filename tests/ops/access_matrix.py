@@ -17,8 +17,8 @@ A cell is the status the persona gets: a number, or
     admin-login  302 to the admin's login page (/admin/login/?next=...)
     302          a redirect somewhere else (the next step of a form that worked)
 
-Conventions (docs/paper.md, docs/reports.md): paper objects (batches, sheets, the paper API)
-of a district you do not work in are refused with 403; report jobs and files you may not see
+Conventions (docs/paper.md, docs/reports.md): paper objects (batches, sheets, import jobs, the
+paper API) of a district you do not work in are refused with 403; report jobs and files you may not see
 are 404 (their existence is not confirmed); a role that may not use an area at all gets 403;
 the API never redirects: anonymous is 403 there.
 
@@ -133,6 +133,10 @@ ROWS = [
     Row("paper:batch_import",              GET,  "A's batch",             "login login 403   403   200   403   200"),
     Row("paper:batch_import",              POST, "A's batch",             "login login 403   403   302   403   302",
         body="import file"),
+    Row("paper:import_job",                GET,  "A's import job",        "login login 403   403   200   403   200"),
+    Row("paper:import_job",                GET,  "B's import job",        "login login 403   403   403   403   200"),
+    Row("paper:import_job_status",         GET,  "A's import job",        "login login 403   403   200   403   200"),
+    Row("paper:import_job_status",         GET,  "B's import job",        "login login 403   403   403   403   200"),
     Row("paper:queue",                     GET,  "",                      "login login 403   403   200   403   200"),
     Row("paper:sheet",                     GET,  "A's committed sheet",   "login login 403   403   200   403   200",
         raw=True),
@@ -160,6 +164,13 @@ ROWS = [
     Row("paper-entry-create",              GET,  "",                      "403   403   405   405   405   403   405"),
     Row("paper-batch-list",                GET,  "",                      "403   403   200   200   200   403   200"),
     Row("paper-batch-status",              GET,  "A's batch",             "403   403   200   403   200   403   200"),
+    Row("paper-import-create",             POST, "A's batch",             "403   403   403   403   202   403   202",
+        body="api import file"),
+    Row("paper-import-create",             POST, "B's batch",             "403   403   403   403   403   403   202",
+        body="api import file"),
+    Row("paper-import-create",             GET,  "A's batch",             "403   403   403   403   405   403   405"),
+    Row("paper-import-detail",             GET,  "A's import job",        "403   403   403   403   200   403   200"),
+    Row("paper-import-detail",             GET,  "B's import job",        "403   403   403   403   403   403   200"),
 
     # --- reports: analysts everything, coordinators their districts' reports, nobody else
     Row("reports:index",                   GET,  "",                      "login login 403   403   200   200   200"),

@@ -37,7 +37,7 @@ from surveys import roles
 from surveys.models import Response, Wave
 from surveys.paper_answers import keyed_text
 from surveys.paper_import import template_header
-from surveys.paper_models import Batch
+from surveys.paper_models import Batch, ImportJob
 from surveys.paper_services import batch_create, paper_entry_create, paper_sheet_void
 from surveys.services import response_submit
 from tests.conftest import DATA, complete_answers, make_staff
@@ -77,6 +77,7 @@ class World:
     batch_b: Batch
     sheets: dict  # "A printed", "A conflict", "A committed", "A void", "B conflict", "B printed"
     jobs: dict  # "A", "B", "region", "A export"
+    imports: dict  # "A" (failed, by the coordinator), "B" (committed, by the admin)
     answers: dict  # a valid paper sheet's answers
 
 
@@ -164,6 +165,18 @@ def _build_world() -> World:
             content=b"district,safe_walk_dark\r\nKRG-KZB,3\r\n",
         ),
     }
+    imports = {
+        "A": ImportJob.objects.create(
+            batch=batch_a, uploaded_by=users["coordinator"], language="ru", filename="entries.csv", size=20,
+            status=ImportJob.Status.FAILED, row_errors=[{"row": 2, "column": "serial", "message": "..."}],
+            row_error_count=1,
+        ),
+        "B": ImportJob.objects.create(
+            batch=batch_b, uploaded_by=users["admin"], language="ru", filename="entries.xlsx", size=20,
+            status=ImportJob.Status.COMMITTED,
+            outcome={"entries": 1, "first_entries": 1, "committed": 0, "conflicts": 0},
+        ),
+    }
     first_file = jobs["B"].files.get()
     DownloadLog.objects.create(
         user=users["analyst"],
@@ -209,6 +222,7 @@ def _build_world() -> World:
             "B printed": printed_b,
         },
         jobs=jobs,
+        imports=imports,
         answers=answers,
     )
 
@@ -263,6 +277,8 @@ OBJECTS = {
     "B's report": lambda w: (w.jobs["B"], {}),
     "the region's report": lambda w: (w.jobs["region"], {}),
     "A's export": lambda w: (w.jobs["A export"], {}),
+    "A's import job": lambda w: (w.imports["A"], {}),
+    "B's import job": lambda w: (w.imports["B"], {}),
     "B": lambda w: (None, {}),
     "region": lambda w: (None, {}),
     "export of A": lambda w: (None, {}),
@@ -295,8 +311,12 @@ for _name in (
     "paper:batch_export",
     "paper:batch_import",
     "paper-batch-status",
+    "paper-import-create",
+    "paper:import_job",
+    "paper:import_job_status",
+    "paper-import-detail",
 ):
-    URL_KWARGS[_name] = lambda batch: {"pk": batch.pk}
+    URL_KWARGS[_name] = lambda obj: {"pk": obj.pk}
 
 
 def _keyed(definition, answers: dict) -> dict:
@@ -339,6 +359,7 @@ BODIES = {
     "keyed answers": lambda w: (_keyed(w.definition, w.answers), None),
     "new batch of A": lambda w: ({"district": w.district_a.pk, "wave": w.wave.pk, "language": "ru", "size": 2}, None),
     "import file": lambda w: (_import_file(w), None),
+    "api import file": lambda w: (_import_file(w), None),  # multipart, like the page's form
     "reconciled answers": lambda w: (_reconciled(w), None),
     "corrected answers": lambda w: ({**_keyed(w.definition, {**w.answers, "sex": 2}), "reason": "the paper"}, None),
     "void reason": lambda w: ({"reason": "spoiled"}, None),

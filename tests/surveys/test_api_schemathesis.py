@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from reports.models import ReportFile, ReportJob
 from surveys.paper_api import EXAMPLE_ENTRY
-from surveys.paper_models import Batch, Sheet
+from surveys.paper_models import Batch, ImportJob, Sheet
 from surveys.paper_services import batch_create
 from tests.reports.seeding import seed_responses
 
@@ -109,11 +109,11 @@ def api_data(survey_ready, definition, district_a, district_b, coordinator, anal
     """Something for every operation to find: the published checklist, the districts and the open
     wave 2020; responses in district A; batch 1 of sheets in district A (the coordinator's) and
     batch 2 in district B; job 1, a finished report of district A with its file 1, and job 2, one of
-    the region (the analyst's only)."""
+    the region (the analyst's only); import job 1, a failed import into batch 1."""
     # Row ids from 1 on PostgreSQL too (its sequences ignore rollbacks), so that the small
     # integers the fuzzer tries in paths find these rows.
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Batch, Sheet, ReportJob, ReportFile]):
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Batch, Sheet, ReportJob, ReportFile, ImportJob]):
             cursor.execute(sql)
     monkeypatch.setattr(ReportFile._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
     wave = survey_ready["wave"]
@@ -121,8 +121,15 @@ def api_data(survey_ready, definition, district_a, district_b, coordinator, anal
         definition=definition, checklist=survey_ready["checklist"], wave=wave, district=district_a,
         count=12, safety=0.5, seed=1,
     )
-    batch_create(district=district_a, wave=wave, language="ru", size=3, created_by=coordinator, render_pdf=False)
+    batch = batch_create(
+        district=district_a, wave=wave, language="ru", size=3, created_by=coordinator, render_pdf=False
+    )
     batch_create(district=district_b, wave=wave, language="kk", size=2, created_by=coordinator, render_pdf=False)
+    ImportJob.objects.create(
+        batch=batch, uploaded_by=coordinator, language="ru", filename="entries.csv", size=9,
+        status=ImportJob.Status.FAILED, row_errors=[{"row": 2, "column": "serial", "message": "No sheet."}],
+        row_error_count=1,
+    )
     for district, user in ((district_a, coordinator), (None, analyst)):
         job = ReportJob.objects.create(
             scope=ReportJob.Scope.DISTRICT if district else ReportJob.Scope.REGION, district=district, wave=wave,

