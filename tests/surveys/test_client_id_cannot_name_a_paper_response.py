@@ -2,18 +2,14 @@
 clients write to: the key a client could derive from a printed serial names nothing, reads
 nothing and captures nothing (issue 9, item 1)."""
 
-import csv
-import io
 import uuid
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from rest_framework.test import APIClient
 
 from surveys.models import Response
-from surveys.paper_import import template_header
-from surveys.paper_models import Sheet
+from surveys.paper_models import ImportJob, Sheet
+from tests.surveys.importing import a_file, csv_bytes, template_rows, upload
 
 RESPONSES = "/api/v1/responses/"
 ENTRIES = "/api/v1/paper/entries/"
@@ -100,14 +96,9 @@ def test_a_file_import_commits_a_sheet_whose_derived_key_an_online_response_hold
 ):
     assert attack(client, sheet, valid_answers).status_code == 201
     key(volunteer_a, sheet, sheet_answers)
-    header = template_header(definition)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerow([sheet.serial] + [str(sheet_answers.get(code, "")) for code in header[1:]])
-    upload = SimpleUploadedFile("entries.csv", buffer.getvalue().encode(), content_type="text/csv")
-    response = login(coordinator).post(reverse("paper:batch_import", args=[sheet.batch.pk]), {"file": upload})
-    assert response.status_code == 302  # was a 500: the bulk insert hit the online response's key
+    file = a_file(csv_bytes(template_rows(definition, [(sheet.serial, sheet_answers)])))
+    job, page = upload(login(coordinator), sheet.batch, file)  # was a 500: the bulk insert hit the online key
+    assert page.status_code == 200 and job.status == ImportJob.Status.COMMITTED
     sheet = Sheet.objects.select_related("response").get(pk=sheet.pk)
     assert sheet.status == Sheet.Status.COMMITTED
     assert (sheet.response.channel, sheet.response.client_id) == (Response.Channel.PAPER, None)

@@ -2,17 +2,13 @@
 serial of another district's batch is "a district you do not work in", as when keying it,
 without that batch's district, wave or number."""
 
-import csv
-import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from django.utils import translation
 
-from surveys.paper_import import template_header
 from surveys.paper_models import PaperEntry
 from surveys.paper_services import SERIAL_NOT_YOURS, SERIAL_OTHER_BATCH, batch_create
+from tests.surveys.importing import a_file, csv_bytes, template_rows, upload
 
 
 def ru(message) -> str:
@@ -20,15 +16,10 @@ def ru(message) -> str:
         return str(message)
 
 
-def upload(client, batch, definition, rows):
-    header = template_header(definition)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for serial, answers in rows:
-        writer.writerow([serial] + [str(answers.get(code, "")) for code in header[1:]])
-    file = SimpleUploadedFile("entries.csv", buffer.getvalue().encode(), content_type="text/csv")
-    return client.post(reverse("paper:batch_import", args=[batch.pk]), {"file": file})
+def upload_rows(client, batch, definition, rows):
+    """Upload the rows as a filled-in template, run the import job, return the job's page."""
+    _job, page = upload(client, batch, a_file(csv_bytes(template_rows(definition, rows))))
+    return page
 
 
 def serial_errors(response) -> dict[int, str]:
@@ -53,7 +44,7 @@ def test_a_serial_of_another_districts_batch_is_refused_without_naming_that_batc
     login, coordinator, paper_batch, batch_of_another_district, definition, sheet_answers
 ):
     foreign = batch_of_another_district.sheets.get()
-    response = upload(login(coordinator), paper_batch, definition, [(foreign.serial, sheet_answers)])
+    response = upload_rows(login(coordinator), paper_batch, definition, [(foreign.serial, sheet_answers)])
     assert response.status_code == 200
     assert serial_errors(response) == {2: ru(SERIAL_NOT_YOURS)}
     assert batch_of_another_district.label not in response.content.decode()
@@ -64,7 +55,7 @@ def test_a_serial_of_another_batch_of_the_users_own_district_still_names_it(
     login, coordinator, paper_batch, another_batch_of_the_same_district, definition, sheet_answers
 ):
     other = another_batch_of_the_same_district.sheets.get()
-    response = upload(login(coordinator), paper_batch, definition, [(other.serial, sheet_answers)])
+    response = upload_rows(login(coordinator), paper_batch, definition, [(other.serial, sheet_answers)])
     assert serial_errors(response) == {2: ru(SERIAL_OTHER_BATCH) % {"batch": another_batch_of_the_same_district.label}}
 
 
@@ -72,5 +63,5 @@ def test_the_admin_who_works_everywhere_is_told_the_other_districts_batch(
     login, admin_user, paper_batch, batch_of_another_district, definition, sheet_answers
 ):
     foreign = batch_of_another_district.sheets.get()
-    response = upload(login(admin_user), paper_batch, definition, [(foreign.serial, sheet_answers)])
+    response = upload_rows(login(admin_user), paper_batch, definition, [(foreign.serial, sheet_answers)])
     assert serial_errors(response) == {2: ru(SERIAL_OTHER_BATCH) % {"batch": batch_of_another_district.label}}
