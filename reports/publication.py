@@ -47,15 +47,30 @@ def _rounded(value: Any, places: int) -> Any:
     return round(float(value), places)
 
 
+def _share(value: Any) -> Any:
+    """A share (0–1) on the 0.1-percentage-point grid, at the point nearest to it that the
+    report prints as the same whole percentage (`reports.rendering._Formatter.percent`:
+    round(share × 100)). Plain rounding would print 31.46% as 32% once published as 31.5%;
+    this publishes 31.4% instead, 0.06 point off, still on the grid."""
+    rounded = _rounded(value, SHARE_PLACES)
+    if not isinstance(rounded, float):
+        return rounded
+    wanted, shown = round(float(value) * 100), round(rounded * 100)
+    if shown != wanted:
+        rounded = round(rounded + (1 if wanted > shown else -1) * 10.0**-SHARE_PLACES, SHARE_PLACES)
+    return rounded
+
+
 def round_estimate(estimate: Mapping | None, places: int) -> dict | None:
-    """An Estimate dict with its value, SE and interval at `places` decimals, n_eff and deff as
-    displayed, n exact."""
+    """An Estimate dict with its value, SE and interval at `places` decimals (a share's value
+    and interval by `_share`), n_eff and deff as displayed, n exact."""
     if estimate is None:
         return None
     out = dict(estimate)
     for key in ESTIMATE_NUMBERS:
         if key in out:
-            out[key] = _rounded(out[key], places)
+            share = places == SHARE_PLACES and key != "se"
+            out[key] = _share(out[key]) if share else _rounded(out[key], places)
     if "n_eff" in out:
         out["n_eff"] = _rounded(out["n_eff"], N_EFF_PLACES)
     if "deff" in out:
@@ -141,7 +156,7 @@ def round_point(point: Mapping) -> dict:
 
 
 def round_distributions(shares: Mapping[str, list | None]) -> dict[str, list | None]:
-    return {item: None if row is None else [_rounded(x, SHARE_PLACES) for x in row] for item, row in shares.items()}
+    return {item: None if row is None else [_share(x) for x in row] for item, row in shares.items()}
 
 
 def unit_entry(
@@ -215,10 +230,12 @@ def compose(
 def compatible(previous: Mapping | None, top: Mapping) -> bool:
     """Whether units of the `previous` document can be carried into one with these top-level
     parts: same format, wave, suppression threshold and weightings. Otherwise (REPORT_MIN_CELL
-    or the weighting changed) every unit is published again."""
+    or the weighting changed) every unit is published again. (A new earlier wave is no reason:
+    a unit whose respondents did not change is published again with its new trend and change,
+    the others when their changes allow.)"""
     if not previous:
         return False
-    keys = ("format", "wave", "min_cell", "primary", "blocks", "previous_wave")
+    keys = ("format", "wave", "min_cell", "primary", "blocks")
     return all(previous.get(key) == {**top, "format": FORMAT}.get(key) for key in keys)
 
 

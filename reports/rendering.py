@@ -174,7 +174,9 @@ def summary_sentence(name: str, unit: dict, previous: Wave | None, fmt: _Formatt
     }
     change = (block.get("change") or {}).get("sdg")
     if previous is not None and change and not change.get("suppressed") and change.get("diff") is not None:
-        points = round(abs(change["diff"]) * 100)
+        # Whole points of the change as the table prints it (to 0.1 point): the sentence and
+        # the table agree, from the published figure (0.1 point) as from an unrounded one.
+        points = round(round(abs(change["diff"]) * 100, 1))
         wave = previous.name
         if not change["significant"]:
             clause = _("about the same as in %(wave)s") % {"wave": wave}
