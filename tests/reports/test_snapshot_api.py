@@ -101,7 +101,7 @@ def test_the_schema_documents_the_snapshots_and_the_aggregates_before_any(client
 
 
 def test_the_reports_page_has_the_button_for_analysts_only(login, analyst, coordinator, responses, sent):
-    page = login(analyst).get(reverse("reports:index")).content.decode()
+    page = login(analyst).get(reverse("reports:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert reverse("reports:snapshot") in page and "Publish the figures now" in page
     assert reverse("reports:snapshot") not in login(coordinator).get(reverse("reports:index")).content.decode()
 
