@@ -99,7 +99,7 @@ def results_of(snapshot: Snapshot):
     from .figures import WaveResults, index_scales
 
     document = snapshot.results
-    units = document["units"]
+    units = {code: _in_order(unit, document["blocks"]) for code, unit in document["units"].items()}
     codes = sorted(code for code in units if code != REGION)
     wanted = [*document["waves"], *([document["previous_wave"]] if document["previous_wave"] else [])]
     waves = {wave.code: wave for wave in Wave.objects.filter(code__in=wanted)}
@@ -129,6 +129,21 @@ def results_of(snapshot: Snapshot):
         min_cell=document["min_cell"],
         weighted=document["weighted"],
     )
+
+
+CHANNEL_ORDER = ("online", "paper")  # as aggregation.CHANNELS: the order the report lists them in
+
+
+def _in_order(unit: dict, blocks: list[str]) -> dict:
+    """A unit with its channels in the report's order. PostgreSQL stores the document as
+    jsonb, which keeps no key order (it sorts keys), so the order is restored on reading."""
+    figures = dict(unit["figures"])
+    for block in blocks:
+        channels = (figures.get(block) or {}).get("by_channel")
+        if channels:
+            ordered = sorted(channels, key=lambda c: (CHANNEL_ORDER.index(c) if c in CHANNEL_ORDER else 99, c))
+            figures[block] = {**figures[block], "by_channel": {c: channels[c] for c in ordered}}
+    return {**unit, "figures": figures}
 
 
 # ---------------------------------------------------------------------------
