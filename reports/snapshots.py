@@ -18,7 +18,8 @@ Changes are counted from the publication record alone (`_changes`), without stor
 new about residents: added = responses with an id above the highest id the unit had seen;
 removed = how far the count of responses at or below that id moved from the unit's count
 (voided sheets, deleted responses); corrected = responses at or below that id with a
-correction of an item some figure reads (a SheetChange) after the last one seen. Counts can
+correction of an item some figure reads (a SheetChange) after the last one seen, that was not
+undone since. Counts can
 only err by missing a change (a response stored while the figures were read), never by
 counting one twice, so an error never publishes a unit early.
 
@@ -397,26 +398,40 @@ def _changes(wave: Wave, document: dict, item_codes: list[str]) -> dict[str, int
     totals = valid.aggregate(**counts) if counts else {}
     # Corrections since the oldest record: few rows (what coordinators corrected lately).
     oldest = min((record["last_change"] for record in units.values()), default=0)
-    corrected = list(
+    corrections = list(
         SheetChange.objects.filter(
             pk__gt=oldest,
             action=SheetChange.Action.EDIT,
             item_code__in=item_codes,
             sheet__response__is_void=False,
             sheet__response__wave_id__in=wave_ids,
-        ).values_list("pk", "sheet__response_id", "sheet__response__district_id")
+        )
+        .order_by("pk")
+        .values_list("pk", "sheet__response_id", "sheet__response__district_id", "item_code", "old_value", "new_value")
     )
     out = {}
     for number, (code, record) in enumerate(units.items()):
         if f"added_{number}" not in totals:
             continue
         district_id = None if code == REGION else ids[code]
-        edited = {
-            response
-            for change, response, district in corrected
-            if change > record["last_change"] and response <= record["last_response"]
-            and (district_id is None or district == district_id)
-        }
+        mine = [
+            row for row in corrections
+            if row[0] > record["last_change"] and row[1] <= record["last_response"]
+            and (district_id is None or row[2] == district_id)
+        ]
         removed = abs(record["responses"] - totals[f"below_{number}"])
-        out[code] = totals[f"added_{number}"] + removed + len(edited)
+        out[code] = totals[f"added_{number}"] + removed + len(_corrected(mine))
     return out
+
+
+def _corrected(changes: list[tuple]) -> set[int]:
+    """The responses whose answers these corrections (in id order) changed: per response and
+    item, the value before the first differs from the value after the last. A correction
+    undone (A to B, then back to A) changed nothing, and would otherwise let whoever can
+    correct sheets make the count reach REPORT_MIN_CELL without a single real change."""
+    first: dict[tuple[int, str], object] = {}
+    last: dict[tuple[int, str], object] = {}
+    for _pk, response, _district, item, old, new in changes:
+        first.setdefault((response, item), old)
+        last[(response, item)] = new
+    return {response for (response, item), before in first.items() if last[(response, item)] != before}

@@ -174,3 +174,24 @@ def test_a_response_to_an_earlier_wave_counts_for_the_later_waves_figures(add, w
     assert sorted(second.republished) == ["KRG-KZB", "region"]
     points = unit(second, "KRG-KZB")["trend"]
     assert [(point["wave"], point["n"]) for point in points] == [("2019", 12 + settings.REPORT_MIN_CELL), ("2020", 15)]
+
+
+def test_a_wave_without_responses_is_published_with_every_unit_suppressed(survey_ready, wave):
+    snapshot = snapshot_make(wave=wave, trigger=NIGHTLY)
+    units = snapshot.results["units"]
+    assert len(units) == 15 and all(unit["figures"]["suppressed"] for unit in units.values())
+    assert all(unit["publication"]["responses"] == 0 for unit in units.values())
+
+
+def test_a_correction_undone_is_no_change(add, wave, committed, coordinator):
+    """Otherwise a coordinator could correct and restore nine sheets, let one resident
+    answer, and read that resident's answers from the next publication."""
+    sheet, answers = committed
+    add("KRG-KZB", 15)
+    snapshot_make(wave=wave, trigger=NIGHTLY)
+    paper_response_edit(sheet=sheet, user=coordinator, answers={**answers, "sex": 2}, reason="misread")
+    paper_response_edit(sheet=sheet, user=coordinator, answers=answers, reason="it was right")
+    add("KRG-KZB", settings.REPORT_MIN_CELL - 1)
+    assert "KRG-KZB" not in snapshot_make(wave=wave, trigger=NIGHTLY).republished
+    add("KRG-KZB", 1)
+    assert "KRG-KZB" in snapshot_make(wave=wave, trigger=NIGHTLY).republished
