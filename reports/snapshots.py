@@ -19,9 +19,8 @@ new about residents: added = responses with an id above the highest id the unit 
 removed = how far the count of responses at or below that id moved from the unit's count
 (voided sheets, deleted responses); corrected = responses at or below that id with a
 correction of an item some figure reads (a SheetChange) after the last one seen, that was not
-undone since. Counts can
-only err by missing a change (a response stored while the figures were read), never by
-counting one twice, so an error never publishes a unit early.
+undone since. Counts can only err by missing a change (a response stored while the figures
+were read), never by counting one twice, so an error never publishes a unit early.
 
 This module imports no numpy or pandas at import time: the web process reads snapshots for
 the aggregates API and asks for new ones; the computation runs in a worker.
