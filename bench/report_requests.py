@@ -5,10 +5,11 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reports \\
         /work/main/.venv/bin/python bench/report_requests.py
 
-Reads a database seeded by `bench/seed.py` (it writes nothing) and times, for the last wave:
-the input fingerprint (POST /api/v1/reports/ computes it to find a finished job to reuse),
-and the figures of GET /api/v1/aggregates/ computed, then cached under that fingerprint.
-Each figure is the median of --runs.
+Reads a database seeded by `bench/seed.py` and times, for the last wave: the input
+fingerprint (POST /api/v1/reports/ computes it to see whether the wave's latest snapshot is
+current), and the figures of GET /api/v1/aggregates/ read from that snapshot (METHOD.md
+§4.10: never computed per request). It writes nothing, unless the wave has no snapshot yet:
+then it makes one first (and times it). Each figure is the median of --runs.
 """
 
 from __future__ import annotations
@@ -42,25 +43,25 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.cache import cache
+    from django.contrib.auth.models import User
 
-    from reports import rendering, services
+    from reports import rendering, services, snapshots
+    from reports.models import Snapshot
     from surveys.models import Response, Wave
 
     wave = Wave.objects.order_by("-starts_on").first()
     rendering.code_version()  # import the rendering stack before timing anything
-
-    def cold_aggregates():
-        cache.clear()
-        services._wave_aggregates(wave)
-
-    services._wave_aggregates(wave)  # fill the cache for the warm figures
-    rows = [
+    rows = []
+    if snapshots.latest_snapshot(wave, with_results=False) is None:
+        start = time.perf_counter()
+        snapshots.snapshot_make(wave=wave, trigger=Snapshot.Trigger.ANALYST)
+        rows.append(("the first snapshot of the wave (made once)", time.perf_counter() - start))
+    reader = User(username="bench-reader", is_superuser=True)  # never saved: sees every district
+    rows += [
         ("input fingerprint", timed(lambda: services.input_fingerprint(scope="region", wave=wave), args.runs)),
-        ("aggregates, computed (fingerprint included)", timed(cold_aggregates, args.runs)),
+        ("aggregates, every district and the region", timed(lambda: services.aggregates_for(user=reader, wave=wave),
+                                                            args.runs)),
     ]
-    services._wave_aggregates(wave)
-    rows.append(("aggregates, cached", timed(lambda: services._wave_aggregates(wave), args.runs)))
     print(f"{Response.objects.count():,} responses, wave {wave.code}, median of {args.runs}")
     for label, seconds in rows:
         print(f"  {label:<48} {seconds:7.2f} s")

@@ -1,6 +1,7 @@
-"""Report jobs and the download log in the admin: for looking, not for editing.
+"""Published figures, report jobs and the download log in the admin: for looking, not for editing.
 
-Jobs are created by /reports/, the API and the nightly run; the log is an audit record.
+Snapshots are made by their jobs (reports.snapshots), jobs by /reports/, the API and the
+nightly run; the log is an audit record.
 """
 
 from django.contrib import admin
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import DownloadLog, ReportFile, ReportJob
+from .models import DownloadLog, ReportFile, ReportJob, Snapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -70,3 +71,26 @@ class DownloadLogAdmin(ReadOnlyAdmin):
     search_fields = ("username", "filename")
     date_hierarchy = "downloaded_at"
     readonly_fields = [f.name for f in DownloadLog._meta.fields]
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "wave", "status", "trigger", "requested_at", "created_at", "republished_units",
+                    "short_fingerprint")
+    list_filter = ("status", "trigger", "wave")
+    list_select_related = ("wave",)
+    date_hierarchy = "requested_at"
+    readonly_fields = [f.name for f in Snapshot._meta.fields]
+
+    def get_queryset(self, request):
+        # The list does not need the documents (tens of kilobytes each).
+        queryset = super().get_queryset(request)
+        return queryset if request.resolver_match.url_name.endswith("_change") else queryset.defer("results")
+
+    @admin.display(description=_("units computed anew"))
+    def republished_units(self, obj):
+        return ", ".join(obj.republished) or "–"
+
+    @admin.display(description=_("input fingerprint"))
+    def short_fingerprint(self, obj):
+        return obj.short_fingerprint

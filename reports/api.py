@@ -1,4 +1,5 @@
-"""The reports API: request a report, follow its job, download its files, read the figures.
+"""The reports API: request a report, follow its job, download its files, read the published
+figures, and (analysts) have the figures published now.
 
 Thin (STYLE.md rule 1): serializers parse, one service acts. Session or token auth;
 analysts see everything, coordinators their districts, everyone else gets 403.
@@ -20,8 +21,8 @@ from checklist.models import District
 from surveys.api import DETAIL, FORBIDDEN, ListErrorsField, messages_field
 from surveys.models import Wave
 
-from . import services
-from .models import DownloadLog, Format, ReportFile, ReportJob
+from . import services, snapshots
+from .models import DownloadLog, Format, ReportFile, ReportJob, Snapshot
 
 UNKNOWN_SCOPE = _('Give "region" or the code of a district, e.g. KRG-KZB.')
 UNKNOWN_WAVE = _("There is no wave with this code.")
@@ -35,6 +36,13 @@ class IsReportsUser(BasePermission):
 
     def has_permission(self, request, view):
         return services.can_use_reports(request.user)
+
+
+class IsAnalyst(BasePermission):
+    message = snapshots.SNAPSHOTS_FOR_ANALYSTS
+
+    def has_permission(self, request, view):
+        return services.is_analyst(request.user)
 
 
 class CodeField(serializers.SlugRelatedField):
@@ -236,11 +244,19 @@ class UnitSerializer(serializers.Serializer):
     unweighted = FiguresSerializer()
 
 
+class PublishedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("The snapshot the figures come from."))
+    created_at = serializers.DateTimeField(help_text=_("When its figures were published."))
+
+
 class AggregatesSerializer(serializers.Serializer):
     wave = serializers.CharField()
     previous_wave = serializers.CharField(allow_null=True)
     min_cell = serializers.IntegerField()
-    fingerprint = serializers.CharField()
+    fingerprint = serializers.CharField(help_text=_("Input fingerprint of the snapshot."))
+    snapshot = PublishedSerializer(
+        help_text=_("Which publication these figures are (METHOD.md §4.10: published as snapshots, never live).")
+    )
     weighting = serializers.CharField()
     region = UnitSerializer(allow_null=True, help_text=_("The whole region (analysts, without ?district=)."))
     districts = UnitSerializer(many=True)
@@ -283,13 +299,124 @@ class Aggregates(APIView):
             403: OpenApiResponse(
                 DETAIL, description=_("Not logged in, not of the working group, or not your district.")
             ),
+            404: OpenApiResponse(DETAIL, description=snapshots.NOT_PUBLISHED),
         },
-        summary=_("The figures of a wave by district, small cells suppressed"),
+        summary=_("The published figures of a wave by district, small cells suppressed"),
+        description=_(
+            "The figures of the wave's latest snapshot (METHOD.md §4.10): computed by a job, never live per "
+            "response, rounded to what the reports display. A district's figures change only once at least "
+            "REPORT_MIN_CELL responses were added to it, removed from it or corrected since they were last "
+            "published. Analysts can have them published now: POST /api/v1/snapshots/."
+        ),
     )
     def get(self, request):
         query = AggregatesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        figures = services.aggregates_for(
-            user=request.user, wave=query.validated_data["wave"], district=query.validated_data.get("district")
-        )
+        try:
+            figures = services.aggregates_for(
+                user=request.user, wave=query.validated_data["wave"], district=query.validated_data.get("district")
+            )
+        except snapshots.NotPublished as missing:
+            return Response({"detail": str(missing)}, status=status.HTTP_404_NOT_FOUND)
         return Response(figures)
+
+
+# --- Snapshots (analysts) -----------------------------------------------------------------
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    wave = serializers.CharField(source="wave.code")
+    requested_by = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text=_("This snapshot: its state and provenance."))
+    aggregates = serializers.SerializerMethodField(help_text=_("The wave's published figures."))
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id", "wave", "status", "trigger", "requested_by", "requested_at", "created_at", "error",
+            "fingerprint", "settings_used", "code_version", "republished", "url", "aggregates",
+        ]
+
+    def get_requested_by(self, snapshot) -> str | None:
+        return snapshot.requested_by.get_username() if snapshot.requested_by else None
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, snapshot) -> str:
+        return self._absolute(reverse("reports-api:snapshot", args=[snapshot.pk]))
+
+    def get_aggregates(self, snapshot) -> str:
+        return self._absolute(f"{reverse('reports-api:aggregates')}?wave={snapshot.wave.code}")
+
+
+class SnapshotRequestSerializer(serializers.Serializer):
+    wave = CodeField(
+        slug_field="code", queryset=Wave.objects.all(), required=False,
+        error_messages={"does_not_exist": UNKNOWN_WAVE}, help_text=_("Wave code; the open wave when left out."),
+    )
+
+    def validate(self, data):
+        if "wave" not in data:
+            current = Wave.current()
+            if current is None:
+                raise serializers.ValidationError({"wave": [NO_OPEN_WAVE]})
+            data["wave"] = current
+        return data
+
+
+class SnapshotCreate(APIView):
+    permission_classes = [IsAnalyst]
+
+    @extend_schema(
+        operation_id="snapshots_create",
+        request=SnapshotRequestSerializer,
+        examples=[OpenApiExample(_("Publish the figures of wave 2020"), value={"wave": "2020"}, request_only=True)],
+        responses={
+            202: OpenApiResponse(SnapshotSerializer, description=_("Queued: its task publishes the figures.")),
+            200: OpenApiResponse(SnapshotSerializer, description=_("Nothing changed since the latest snapshot.")),
+            400: OpenApiResponse(
+                inline_serializer("SnapshotRequestErrors", {
+                    "wave": messages_field(),
+                    "detail": serializers.CharField(required=False),
+                }),
+                description=_("Unknown wave, no open wave, or a body that is not JSON."),
+            ),
+            403: OpenApiResponse(DETAIL, description=snapshots.SNAPSHOTS_FOR_ANALYSTS),
+            415: OpenApiResponse(DETAIL, description=_("Not application/json.")),
+        },
+        summary=_("Publish a wave's figures now (analysts)"),
+        description=_(
+            "Makes a snapshot of the wave's figures (METHOD.md §4.10), as the nightly run does. Units whose "
+            "input changed by fewer than REPORT_MIN_CELL responses keep their last published figures."
+        ),
+    )
+    def post(self, request):
+        serializer = SnapshotRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        snapshot, queued = snapshots.snapshot_request(user=request.user, wave=serializer.validated_data["wave"])
+        snapshot = Snapshot.objects.select_related("wave", "requested_by").get(pk=snapshot.pk)
+        return Response(
+            SnapshotSerializer(snapshot, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK,
+        )
+
+
+class SnapshotDetail(APIView):
+    permission_classes = [IsAnalyst]
+
+    @extend_schema(
+        operation_id="snapshots_retrieve",
+        responses={
+            200: SnapshotSerializer,
+            403: OpenApiResponse(DETAIL, description=snapshots.SNAPSHOTS_FOR_ANALYSTS),
+            404: OpenApiResponse(DETAIL, description=_("No such snapshot.")),
+        },
+        summary=_("A snapshot: its state and provenance (analysts)"),
+    )
+    def get(self, request, snapshot_id: int):
+        snapshot = get_object_or_404(
+            Snapshot.objects.select_related("wave", "requested_by").defer("results"), pk=snapshot_id
+        )
+        return Response(SnapshotSerializer(snapshot, context={"request": request}).data)

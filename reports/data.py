@@ -133,6 +133,19 @@ def victim_codes(definitions: Iterable[ChecklistDef]) -> list[str]:
     return _codes(definitions, lambda item: item.kind == "yes_no" and item.code.startswith(VICTIM_PREFIX))
 
 
+def figure_item_codes(definitions: Iterable[ChecklistDef]) -> list[str]:
+    """Codes of every item whose answer some figure reads (METHOD.md §3, §4): the scored items
+    and their stand-ins, the SDG item, the victimisation questions, age group and sex
+    (weighting) and the place items. Correcting any other answer (the free-text note, the
+    years in the area) changes no figure (reports.snapshots counts corrections by it)."""
+    fixed = (AGE_ITEM, SEX_ITEM, PLACE_TYPE_ITEM, BUS_ROUTE_ITEM)
+    return _codes(
+        definitions,
+        lambda item: bool(item.subscore or item.substitutes or item.sdg or item.code in fixed)
+        or (item.kind == "yes_no" and item.code.startswith(VICTIM_PREFIX)),
+    )
+
+
 def _codes(definitions: Iterable[ChecklistDef], keep) -> list[str]:
     codes: dict[str, None] = {}
     for definition in sorted(definitions, key=lambda d: -d.version):

@@ -8,9 +8,10 @@ that their order does not tell when each was given. Labels in the chosen languag
 SPSS file carries variable and value labels, the XLSX a codebook sheet; the CSV holds
 codes only (the codebook is the same as in the XLSX).
 
-Aggregate tables (CSV, XLSX): the figures of each district and of the region with
-suppression applied (METHOD.md §4.8): a suppressed cell says "fewer than 10 responses",
-never a number.
+Aggregate tables (CSV, XLSX): the published figures (the wave's snapshot, METHOD.md
+§4.10) of each district and of the region with suppression applied (§4.8): a suppressed
+cell says "fewer than 10 responses", never a number. Microdata are read live: only analysts
+export them, and they see the answers anyway.
 
 Every text cell that a spreadsheet would read as a formula (=, +, -, @, tab, carriage
 return first) is prefixed with an apostrophe.
@@ -39,7 +40,9 @@ from . import aggregation
 from .data import load_answers, population
 from .figures import REGION, as_wave, reporting_units
 from .fingerprint import scope_code
-from .rendering import RenderedFile, cached_wave_results
+from .models import Snapshot
+from .rendering import RenderedFile
+from .snapshots import published, results_of
 
 FORMATS = ("microdata_csv", "microdata_xlsx", "microdata_sav", "tables_csv", "tables_xlsx")
 UNKNOWN_FORMAT = "Unknown export format {format!r}: use one of " + ", ".join(FORMATS) + "."
@@ -259,14 +262,15 @@ def _sav(frame: pd.DataFrame, labels: dict, values: dict) -> bytes:
 # ---------------------------------------------------------------------------
 
 
-def aggregate_tables(*, scope: str | District, wave: Wave | str, language: str, results=None
-                     ) -> list[tuple[str, pd.DataFrame]]:
-    """The figures of the region and each district (or of one district), suppression
-    applied: a suppressed cell holds "fewer than N responses", never a number."""
+def aggregate_tables(*, scope: str | District, wave: Wave | str, language: str, results=None,
+                     snapshot: Snapshot | None = None) -> list[tuple[str, pd.DataFrame]]:
+    """The published figures of the region and each district (or of one district), from
+    `results`, else `snapshot`, else the wave's latest snapshot; suppression applied: a
+    suppressed cell holds "fewer than N responses", never a number."""
     wave = as_wave(wave)
     code = scope_code(scope)
     with override(language):
-        results = results or cached_wave_results(wave)
+        results = results or results_of(snapshot or published(wave))
         figures = results.figures
         suppressed = ngettext("fewer than %(n)d response", "fewer than %(n)d responses",
                               results.min_cell) % {"n": results.min_cell}
@@ -373,8 +377,10 @@ def render_exports(
     language: str,
     formats: Iterable[str],
     progress: Callable[[int], None] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> list[tuple[str, RenderedFile]]:
-    """[(format, file)] for each export format asked for (see FORMATS)."""
+    """[(format, file)] for each export format asked for (see FORMATS); the aggregate tables
+    from `snapshot` (default: the wave's latest)."""
     formats = list(formats)
     for fmt in formats:
         if fmt not in FORMATS:
@@ -410,7 +416,7 @@ def render_exports(
                 continue
             step()
     if any(f.startswith("tables") for f in formats):
-        tables = aggregate_tables(scope=scope, wave=wave, language=language)
+        tables = aggregate_tables(scope=scope, wave=wave, language=language, snapshot=snapshot)
         for fmt in formats:
             if fmt == "tables_csv":
                 files.append((fmt, RenderedFile(f"safety-tables-{stem}.csv", "text/csv; charset=utf-8",

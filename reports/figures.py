@@ -54,6 +54,9 @@ class WaveResults:
     districts: dict[str, District] = field(default_factory=dict)
     min_cell: int = 10
     weighted: bool = WEIGHTED
+    # How many responses each district's figures rest on, over every wave read (the trend and
+    # the change read the earlier waves): the publication record of a snapshot (METHOD.md §4.10).
+    inputs: dict[str, int] = field(default_factory=dict)
 
 
 def as_wave(wave: Wave | str) -> Wave:
@@ -88,6 +91,7 @@ def wave_results(wave: Wave | str, *, progress=None) -> WaveResults:
     scales = index_scales(definition) if definition else []
     current = frame[frame["wave"] == wave.code].reset_index(drop=True)
     distributions = answer_distributions(current, pop, scales, figures, min_cell=min_cell)
+    inputs = {str(code): int(count) for code, count in frame["district"].value_counts().items()}
     progress(100)
     return WaveResults(
         wave=wave,
@@ -101,6 +105,7 @@ def wave_results(wave: Wave | str, *, progress=None) -> WaveResults:
         distributions=distributions,
         districts=reporting_units(),
         min_cell=min_cell,
+        inputs=inputs,
     )
 
 

@@ -56,3 +56,15 @@ class ReportRequestForm(forms.Form):
         if code == services.REGION:
             return services.REGION
         return District.objects.get(code=code)
+
+
+class SnapshotRequestForm(forms.Form):
+    """The analysts' "Publish the figures now" (reports.snapshots.snapshot_request)."""
+
+    wave = forms.ModelChoiceField(
+        label=_("Wave"), queryset=Wave.objects.order_by("-starts_on"), to_field_name="code", empty_label=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wave"].initial = Wave.current()

@@ -1,9 +1,12 @@
-"""Report jobs, the files they produce, and the log of who downloaded which file.
+"""Published figures (snapshots), report jobs, the files they produce, and the log of who
+downloaded which file.
 
-A job keeps its whole state in its row (STYLE.md rule 5): the page and the API poll it,
-never the Celery task. Files live in the private "reports" storage (settings.STORAGES)
-under a random directory name and are only ever served by a view that checks permission
-and writes a DownloadLog row.
+A snapshot holds a wave's published figures as one document (METHOD.md §4.10,
+docs/reports.md "Publication"): every report, aggregate table and the aggregates API read
+it, never the live responses. A job keeps its whole state in its row (STYLE.md rule 5): the
+page and the API poll it, never the Celery task. Files live in the private "reports"
+storage (settings.STORAGES) under a random directory name and are only ever served by a
+view that checks permission and writes a DownloadLog row.
 """
 
 import secrets
@@ -35,6 +38,9 @@ class Format(models.TextChoices):
 
 REPORT_FORMATS = (Format.HTML, Format.PDF)
 EXPORT_FORMATS = tuple(f for f in Format if f not in REPORT_FORMATS)
+MICRODATA_FORMATS = (Format.MICRODATA_CSV, Format.MICRODATA_XLSX, Format.MICRODATA_SAV)
+# What shows published figures (METHOD.md §4.10): made from a snapshot.
+SNAPSHOT_FORMATS = tuple(f for f in Format if f not in MICRODATA_FORMATS)
 
 
 def canonical_formats(formats) -> str:
@@ -50,6 +56,80 @@ def _reports_storage():
 def _report_file_path(instance: "ReportFile", filename: str) -> str:
     # The random directory makes the path unguessable even if the storage were exposed.
     return f"{instance.job.wave.code}/{secrets.token_urlsafe(24)}/{filename}"
+
+
+class Snapshot(models.Model):
+    """The published figures of one wave, as of one run of `reports.snapshots.snapshot_make`.
+
+    `results` is the document every reader gets (docs/reports.md, "Publication"): the
+    top-level parts of the wave's figures and, per unit (the region and each district: a
+    "cell" of METHOD.md §4.10 is a wave × unit), its figures, trend and answer distributions,
+    rounded to what is displayed, with its publication record (the snapshot the unit was
+    computed in, how many responses it rested on, the highest response and sheet-change ids
+    it had seen). A unit whose input changed by fewer than REPORT_MIN_CELL responses since its
+    last publication is carried forward from the previous snapshot unchanged.
+
+    A snapshot an analyst asks for is created queued and filled by its task; the others are
+    stored done at once. Readers take the wave's latest done snapshot.
+    """
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", _("Nightly run")
+        WAVE_CLOSED = "wave_closed", _("Wave closed")
+        ANALYST = "analyst", _("Analyst's request")
+        REPORT = "report", _("Report request")
+        DEMO = "demo", _("Demo data")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        DONE = "done", _("Published")
+        FAILED = "failed", _("Failed")
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="snapshots", verbose_name=_("wave"))
+    trigger = models.CharField(_("made for"), max_length=12, choices=Trigger.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("requested by"), help_text=_("Empty unless an analyst asked for it."),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    created_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # Provenance (reports/fingerprint.py): the responses, districts and settings it was computed
+    # from, and the code that computed it.
+    fingerprint = models.CharField(_("input fingerprint"), max_length=64, blank=True)
+    settings_used = models.JSONField(_("settings used"), default=dict, blank=True)
+    code_version = models.CharField(_("code version"), max_length=100, blank=True)
+    # A hash of `results`: two snapshots that publish the same figures have the same one, so a
+    # report rendered from one is reused for the other (reports.services, "Reuse").
+    publication = models.CharField(_("publication"), max_length=64, blank=True)
+    republished = models.JSONField(
+        _("units computed anew"), default=list, blank=True,
+        help_text=_("The others were carried forward unchanged from their last publication."),
+    )
+    results = models.JSONField(_("published figures"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("published figures (snapshot)")
+        verbose_name_plural = _("published figures (snapshots)")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(results__isnull=False, created_at__isnull=False),
+                name="snapshot_done_has_results",
+            ),
+        ]
+        indexes = [
+            # Every reader: "the latest published snapshot of this wave".
+            models.Index(fields=["wave", "status", "-created_at"], name="snapshot_latest"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.wave.code} ({self.get_status_display()})"
+
+    @property
+    def short_fingerprint(self) -> str:
+        return self.fingerprint[:12]
 
 
 class ReportJob(models.Model):
@@ -94,6 +174,16 @@ class ReportJob(models.Model):
         help_text=_("The task queue could not be reached; the sweeper sends it again on its next run."),
     )
     fingerprint = models.CharField(_("input fingerprint"), max_length=64)
+    # What the files were rendered from (METHOD.md §4.10): the snapshot, and the key of what it
+    # publishes for this scope (reports.fingerprint.publication_key). Jobs are reused by it.
+    snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="report_jobs",
+        verbose_name=_("published figures"),
+    )
+    publication = models.CharField(
+        _("publication key"), max_length=64, blank=True,
+        help_text=_("Empty until the job knows the snapshot it renders."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -109,6 +199,8 @@ class ReportJob(models.Model):
         indexes = [
             # report_request: "a finished or running job with this fingerprint and language?"
             models.Index(fields=["fingerprint", "language", "status"], name="reportjob_reuse"),
+            # ... and "one rendered from the same published figures?"
+            models.Index(fields=["publication", "language", "status"], name="reportjob_reuse_published"),
             # jobs_sweep_stale: running jobs by heartbeat, queued jobs by the time they were queued.
             models.Index(fields=["status", "heartbeat_at"], name="reportjob_stale_running"),
             models.Index(fields=["status", "queued_at"], name="reportjob_stale_queued"),
@@ -143,6 +235,16 @@ class ReportJob(models.Model):
     @property
     def short_fingerprint(self) -> str:
         return self.fingerprint[:12]
+
+    @property
+    def reads_snapshot(self) -> bool:
+        """Its files show published figures (reports, aggregate tables), not the microdata."""
+        return any(f in SNAPSHOT_FORMATS for f in self.format_list)
+
+    @property
+    def reads_responses(self) -> bool:
+        """It exports microdata, read live (analysts see microdata anyway)."""
+        return any(f in MICRODATA_FORMATS for f in self.format_list)
 
 
 class ReportFile(models.Model):

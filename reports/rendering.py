@@ -1,9 +1,9 @@
 """The district and region reports: one template, rendered as HTML and, through WeasyPrint,
 as PDF (STYLE.md rule 6: aggregation returns data, charts return SVG, this lays them out).
 
-`render_report(scope=..., wave=..., language=..., formats=...)` returns the files;
-`input_fingerprint(scope=..., wave=...)` says whether an earlier report of the same
-request would still be the same, so a finished job can be reused.
+`render_report(scope=..., wave=..., language=..., formats=...)` returns the files, made
+from the wave's published figures (its latest snapshot, or the one given: METHOD.md §4.10,
+reports.snapshots). It computes no figure.
 
 Every number goes through `_Formatter`, which prints a suppressed figure (METHOD.md §4.8)
 as "fewer than 10 responses" and never as a number.
@@ -14,8 +14,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +32,10 @@ from checklist.models import District
 from surveys.models import Wave
 
 from . import charts
-from .figures import REGION, WEIGHTED, WaveResults, as_wave, wave_results
-from .fingerprint import code_version, input_fingerprint, input_signature, scope_code
+from .figures import REGION, WEIGHTED, WaveResults, as_wave
+from .fingerprint import code_version, input_fingerprint, scope_code
+from .models import Snapshot
+from .snapshots import published, results_of
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("html", "pdf")
@@ -70,37 +70,6 @@ class RenderedFile:
 # Provenance: the input fingerprint, the settings and the code version (reports/fingerprint.py,
 # which the web process imports without this module's numpy, pandas and matplotlib).
 # ---------------------------------------------------------------------------
-
-
-# The figures of the last waves reported, by input signature: the nightly run makes the
-# region report and every district report in three languages from the same figures, and a
-# district report needs the whole region's. Only small dicts are kept (not the responses).
-_RESULTS: OrderedDict[str, WaveResults] = OrderedDict()
-_RESULTS_LOCK = threading.Lock()
-_RESULTS_KEPT = 2
-
-
-def clear_results_cache() -> None:
-    with _RESULTS_LOCK:
-        _RESULTS.clear()
-
-
-def cached_wave_results(wave: Wave | str, *, progress: Callable[[int], None] | None = None) -> WaveResults:
-    """`figures.wave_results`, computed once per unchanged input in this process."""
-    wave = as_wave(wave)
-    key = input_signature(wave)
-    with _RESULTS_LOCK:
-        if key in _RESULTS:
-            _RESULTS.move_to_end(key)
-            if progress:
-                progress(100)
-            return _RESULTS[key]
-    results = wave_results(wave, progress=progress)
-    with _RESULTS_LOCK:
-        _RESULTS[key] = results
-        while len(_RESULTS) > _RESULTS_KEPT:
-            _RESULTS.popitem(last=False)
-    return results
 
 
 # ---------------------------------------------------------------------------
@@ -205,7 +174,9 @@ def summary_sentence(name: str, unit: dict, previous: Wave | None, fmt: _Formatt
     }
     change = (block.get("change") or {}).get("sdg")
     if previous is not None and change and not change.get("suppressed") and change.get("diff") is not None:
-        points = round(abs(change["diff"]) * 100)
+        # Whole points of the change as the table prints it (to 0.1 point): the sentence and
+        # the table agree, from the published figure (0.1 point) as from an unrounded one.
+        points = round(round(abs(change["diff"]) * 100, 1))
         wave = previous.name
         if not change["significant"]:
             clause = _("about the same as in %(wave)s") % {"wave": wave}
@@ -529,21 +500,33 @@ class _Builder:
 
 
 def report_context(
-    *, scope: str | District, wave: Wave | str, language: str, progress: Callable[[int], None] | None = None
+    *,
+    scope: str | District,
+    wave: Wave | str,
+    language: str,
+    progress: Callable[[int], None] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> dict[str, Any]:
-    """The template context of a report (the figures are computed here)."""
+    """The template context of a report, from `snapshot` (default: the wave's latest;
+    snapshots.NotPublished when it has none)."""
     progress = progress or (lambda percent: None)
     code = scope_code(scope)
+    snapshot = snapshot or published(as_wave(wave))
     with override(language):
-        results = cached_wave_results(wave, progress=lambda p: progress(int(p * 0.4)))
+        results = results_of(snapshot)
+        progress(10)
         if code != REGION and code not in results.districts:
             raise ValueError(UNKNOWN_SCOPE.format(scope=code))
-        return _context(results, code, language, progress)
+        return _context(results, code, language, progress, snapshot=snapshot)
 
 
-def _context(results: WaveResults, code: str, language: str, progress: Callable[[int], None]) -> dict[str, Any]:
+def _context(
+    results: WaveResults, code: str, language: str, progress: Callable[[int], None], snapshot: Snapshot | None = None
+) -> dict[str, Any]:
+    """The context of a report of `results`: a snapshot's (its provenance is stamped), or
+    figures computed live (bench/render.py times the layout with them)."""
     builder = _Builder(results, language, progress)
-    fingerprint = input_fingerprint(scope=code, wave=results.wave)
+    fingerprint = snapshot.fingerprint if snapshot else input_fingerprint(scope=code, wave=results.wave)
     generated = timezone.localtime()
     context: dict[str, Any] = {
         "language": language,
@@ -553,7 +536,8 @@ def _context(results: WaveResults, code: str, language: str, progress: Callable[
         "previous": results.previous,
         "generated": generated,
         "fingerprint": fingerprint,
-        "code_version": code_version(),
+        "snapshot": snapshot,
+        "code_version": snapshot.code_version if snapshot and snapshot.code_version else code_version(),
         "min_cell": results.min_cell,
         "suppressed_text": builder.fmt.suppressed,
         "weighted": WEIGHTED,
@@ -585,9 +569,14 @@ def _context(results: WaveResults, code: str, language: str, progress: Callable[
         "weighting": _("weighted: raking to age × sex") if WEIGHTED else _("unweighted"),
         "suppression": ngettext("cells under %(n)d response suppressed", "cells under %(n)d responses suppressed",
                                 results.min_cell) % {"n": results.min_cell},
-        "version": code_version(),
+        "version": context["code_version"],
         "time": generated.strftime("%Y-%m-%d %H:%M %Z"),
     }
+    if snapshot is not None:
+        published_at = timezone.localtime(snapshot.created_at)
+        context["provenance"] = _("Figures published %(time)s (snapshot %(id)s)") % {
+            "time": published_at.strftime("%Y-%m-%d %H:%M"), "id": snapshot.pk,
+        } + " · " + context["provenance"]
     return context
 
 
@@ -627,17 +616,20 @@ def render_report(
     language: str,
     formats: Iterable[str],
     progress: Callable[[int], None] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> list[RenderedFile]:
     """The report of `scope` ("region" or a district, as code or District) for `wave`
     (code or Wave) in `language` (ru, kk, en), as the `formats` asked for ("html",
-    "pdf"). `progress(percent)` is called as the work advances, ending at 100."""
+    "pdf"), from the published figures of `snapshot` (default: the wave's latest; raises
+    snapshots.NotPublished when there is none). `progress(percent)` is called as the work
+    advances, ending at 100."""
     formats = list(formats)
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(UNKNOWN_FORMAT.format(format=fmt))
     progress = progress or (lambda percent: None)
     with override(language):
-        context = report_context(scope=scope, wave=wave, language=language,
+        context = report_context(scope=scope, wave=wave, language=language, snapshot=snapshot,
                                  progress=lambda p: progress(int(p * (0.8 if "pdf" in formats else 0.95))))
         html = render_to_string("reports/report.html", context)
     files = []

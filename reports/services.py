@@ -2,7 +2,8 @@
 
 The views, the API and the Celery tasks call these functions and nothing else (STYLE.md
 rules 1, 2, 4). The content of a report comes from `reports.rendering` and the exports
-from `reports.exports`; this module only runs them for a job and keeps the job's row true:
+from `reports.exports`, made from the wave's published figures (`reports.snapshots`,
+METHOD.md §4.10); this module only runs them for a job and keeps the job's row true:
 
     queued --claim--> running --files stored--> done
                         |  \\--error--> failed
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, connections, transaction
@@ -36,11 +36,23 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import District
-from safetysurvey.outages import CACHE
 from surveys import roles
 from surveys.models import Wave
 
-from .models import EXPORT_FORMATS, REPORT_FORMATS, DownloadLog, Format, ReportFile, ReportJob, canonical_formats
+from . import snapshots
+from .fingerprint import input_signature, publication_key, scope_fingerprint
+from .models import (
+    EXPORT_FORMATS,
+    MICRODATA_FORMATS,
+    REPORT_FORMATS,
+    SNAPSHOT_FORMATS,
+    DownloadLog,
+    Format,
+    ReportFile,
+    ReportJob,
+    Snapshot,
+    canonical_formats,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +97,12 @@ class JobLost(Exception):
 # ---------------------------------------------------------------------------
 
 
-def render_report(*, scope, wave, language, formats, progress=None):
+def render_report(*, scope, wave, language, formats, progress=None, snapshot=None):
     from . import rendering
 
-    return rendering.render_report(scope=scope, wave=wave, language=language, formats=formats, progress=progress)
+    return rendering.render_report(
+        scope=scope, wave=wave, language=language, formats=formats, progress=progress, snapshot=snapshot
+    )
 
 
 def input_fingerprint(*, scope, wave) -> str:
@@ -97,11 +111,13 @@ def input_fingerprint(*, scope, wave) -> str:
     return fingerprint.input_fingerprint(scope=scope, wave=wave)
 
 
-def render_exports(*, scope, wave, language, formats, progress=None):
+def render_exports(*, scope, wave, language, formats, progress=None, snapshot=None):
     """[(format, RenderedFile)] for the export formats asked for."""
     from . import exports
 
-    return exports.render_exports(scope=scope, wave=wave, language=language, formats=formats, progress=progress)
+    return exports.render_exports(
+        scope=scope, wave=wave, language=language, formats=formats, progress=progress, snapshot=snapshot
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -190,35 +206,62 @@ def report_request(
 ) -> tuple[ReportJob, bool]:
     """Ask for the report (or export) of `scope` ("region" or a District) for `wave`.
 
-    Returns (job, reused). When a job for the same input (fingerprint), language and at
-    least these formats is finished, queued or running, that job is returned and nothing
-    is computed again. Otherwise a queued job is created and its task sent once the
-    transaction commits. Raises PermissionDenied (analysts: everything; coordinators:
-    reports of their districts; the region report and exports are for analysts) or
-    ReportRefused with field errors.
+    Returns (job, reused). A report or aggregate table shows the wave's published figures
+    (METHOD.md §4.10): when the latest snapshot is current, a finished, queued or running
+    job with the same publication key (reports.fingerprint.publication_key), language and
+    at least these formats is returned and nothing is made again; when the input changed
+    since, a job not yet rendered for the same input is, or a new job is queued, which makes
+    a snapshot first. Microdata are read live: a job is reused for them only with the same
+    input fingerprint. A new job's task is sent once the transaction commits. Raises
+    PermissionDenied (analysts: everything; coordinators: reports of their districts; the
+    region report and exports are for analysts) or ReportRefused with field errors.
     """
     formats = list(formats)
     district = _district_of(scope)
     _check_access(user, district, formats)
     canonical = _clean_request(district=district, language=language, formats=formats)
-    fingerprint = input_fingerprint(scope=scope, wave=wave)
+    signature = input_signature(wave)
+    snapshot, key = _published_for(scope, wave, signature, canonical)
     return _job_for(
-        district=district, wave=wave, language=language, formats=canonical, fingerprint=fingerprint, requested_by=user
+        district=district, wave=wave, language=language, formats=canonical,
+        fingerprint=scope_fingerprint(scope, signature), requested_by=user, snapshot=snapshot, publication=key,
     )
+
+
+def _published_for(scope, wave: Wave, signature: str, formats: str) -> tuple[Snapshot | None, str]:
+    """The wave's latest snapshot and this scope's publication key when the formats show
+    published figures and the snapshot is current; else (None, "")."""
+    if not set(formats.split(",")) & set(SNAPSHOT_FORMATS):
+        return None, ""
+    latest = snapshots.latest_snapshot(wave, with_results=False)
+    if not snapshots.is_current(latest, signature):
+        return None, ""
+    return latest, publication_key(scope=scope, wave=wave, publication=latest.publication)
+
+
+ACTIVE = (ReportJob.Status.RUNNING, ReportJob.Status.QUEUED)
 
 
 @transaction.atomic
 def _job_for(
-    *, district: District | None, wave: Wave, language: str, formats: str, fingerprint: str, requested_by
+    *, district: District | None, wave: Wave, language: str, formats: str, fingerprint: str, requested_by,
+    snapshot: Snapshot | None = None, publication: str = "",
 ) -> tuple[ReportJob, bool]:
     wanted = set(formats.split(","))
+    reads_snapshot = bool(wanted & set(SNAPSHOT_FORMATS))
+    reads_responses = bool(wanted & set(MICRODATA_FORMATS))
     # A job that also made exports is only handed to someone who may see exports.
     may_export = requested_by is None or is_analyst(requested_by)
+    # Same input: a job rendered from the same published figures, or one not rendered yet
+    # for the same live input (it renders the snapshot that input gets).
+    same = Q(fingerprint=fingerprint)
+    if publication:
+        same |= Q(publication=publication)
     candidates = (
         ReportJob.objects.filter(
-            fingerprint=fingerprint,
+            same,
             language=language,
-            status__in=[ReportJob.Status.DONE, ReportJob.Status.RUNNING, ReportJob.Status.QUEUED],
+            status__in=[ReportJob.Status.DONE, *ACTIVE],
             wave=wave,
             district=district,
         )
@@ -227,8 +270,16 @@ def _job_for(
     )
     for job in candidates:
         made = set(job.format_list)
-        if wanted <= made and (may_export or not made & set(EXPORT_FORMATS)):
-            return job, True
+        if not (wanted <= made and (may_export or not made & set(EXPORT_FORMATS))):
+            continue
+        if reads_snapshot and not (
+            (publication and job.publication == publication)
+            or (not job.publication and job.status in ACTIVE and job.fingerprint == fingerprint)
+        ):
+            continue
+        if reads_responses and job.fingerprint != fingerprint:
+            continue
+        return job, True
     job = ReportJob(
         scope=ReportJob.Scope.REGION if district is None else ReportJob.Scope.DISTRICT,
         district=district,
@@ -237,6 +288,8 @@ def _job_for(
         formats=formats,
         fingerprint=fingerprint,
         requested_by=requested_by,
+        snapshot=snapshot,
+        publication=publication,
     )
     job.full_clean()
     job.save()
@@ -285,18 +338,23 @@ def _generate_in_thread(job_id: int) -> None:
 
 
 def report_regenerate_current_wave() -> list[tuple[ReportJob, bool]]:
-    """The nightly run: the region and every district of the open wave, in each language of
-    settings.REPORTS_NIGHTLY_LANGUAGES and with REPORTS_NIGHTLY_FORMATS. Unchanged input
-    reuses the finished job, so a quiet night costs a few queries. It also computes the
-    figures of GET /api/v1/aggregates/ for the wave, so the morning's first call is quick."""
+    """The nightly run. First the snapshots (reports.snapshots.snapshots_nightly): every wave
+    whose input changed since its last snapshot is published again, unit by unit by the rule
+    of METHOD.md §4.10. Then the region and every district of the open wave, in each language
+    of settings.REPORTS_NIGHTLY_LANGUAGES and with REPORTS_NIGHTLY_FORMATS, from that
+    snapshot. A report whose published figures did not change reuses the finished job, so a
+    quiet night costs a few queries."""
+    snapshots.snapshots_nightly()
     wave = Wave.current()
     if wave is None:
         return []
     formats = canonical_formats(settings.REPORTS_NIGHTLY_FORMATS)
     districts = [d for d in District.objects.prefetch_related("children") if district_takes_responses(d)]
+    signature = input_signature(wave)
     results = []
     for district in [None, *districts]:
-        fingerprint = input_fingerprint(scope=district or REGION, wave=wave)
+        scope = district or REGION
+        snapshot, key = _published_for(scope, wave, signature, formats)
         for language in settings.REPORTS_NIGHTLY_LANGUAGES:
             results.append(
                 _job_for(
@@ -304,11 +362,12 @@ def report_regenerate_current_wave() -> list[tuple[ReportJob, bool]]:
                     wave=wave,
                     language=language,
                     formats=formats,
-                    fingerprint=fingerprint,
+                    fingerprint=scope_fingerprint(scope, signature),
                     requested_by=None,
+                    snapshot=snapshot,
+                    publication=key,
                 )
             )
-    _wave_aggregates(wave)
     return results
 
 
@@ -450,16 +509,67 @@ class _Produced:
     content: bytes
 
 
+PUBLISHING = 20  # the part of a report job's progress bar for the snapshot it may make first
+
+
+def _published_for_job(job: ReportJob, progress: ProgressWriter) -> Snapshot:
+    """The snapshot a job renders: the wave's latest, or a new one when the input changed
+    since (METHOD.md §4.10 makes that safe whoever asked). Recorded on the job, with the
+    publication key other requests reuse it by."""
+    snapshot = snapshots.snapshot_current(wave=job.wave, progress=progress.part(0, PUBLISHING))
+    key = publication_key(scope=job.district or REGION, wave=job.wave, publication=snapshot.publication)
+    updated = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.RUNNING, attempts=progress.attempt).update(
+        snapshot=snapshot, publication=key
+    )
+    if not updated:
+        raise JobLost(job.pk)
+    job.snapshot, job.publication = snapshot, key
+    return snapshot
+
+
+def _same_files(job: ReportJob) -> list[_Produced] | None:
+    """The files of a finished job rendered from the same published figures, for the same
+    language and formats (a report whose figures did not change is not made again); None
+    when there is none or its files are gone."""
+    wanted = set(job.format_list)
+    for other in (
+        ReportJob.objects.filter(publication=job.publication, language=job.language, status=ReportJob.Status.DONE)
+        .exclude(pk=job.pk)
+        .prefetch_related("files")
+        .order_by("-finished_at", "-pk")
+    ):
+        files = [file for file in other.files.all() if file.format in wanted]
+        if {file.format for file in files} != wanted:
+            continue
+        try:
+            return [_Produced(file.format, file.filename, file.mimetype, _read(file)) for file in files]
+        except OSError:
+            continue
+    return None
+
+
+def _read(file: ReportFile) -> bytes:
+    with file.file.open("rb") as handle:
+        return handle.read()
+
+
 def _produce(job: ReportJob, progress: ProgressWriter) -> list[_Produced]:
     scope = job.district or REGION
     report_formats = [f for f in job.format_list if f in REPORT_FORMATS]
     export_formats = [f for f in job.format_list if f in EXPORT_FORMATS]
-    # Share the bar by the number of formats of each kind.
-    split = 100.0 * len(report_formats) / max(1, len(job.format_list))
+    snapshot = None
+    if job.reads_snapshot:
+        snapshot = _published_for_job(job, progress)
+        if not job.reads_responses and (same := _same_files(job)) is not None:
+            return same
+    # Share the rest of the bar by the number of formats of each kind.
+    start = float(PUBLISHING) if snapshot is not None else 0.0
+    split = start + (100.0 - start) * len(report_formats) / max(1, len(job.format_list))
     produced: list[_Produced] = []
     if report_formats:
         rendered = render_report(
-            scope=scope, wave=job.wave, language=job.language, formats=report_formats, progress=progress.part(0, split)
+            scope=scope, wave=job.wave, language=job.language, formats=report_formats,
+            progress=progress.part(start, split), snapshot=snapshot,
         )
         for file in rendered:
             fmt = MIMETYPE_FORMATS.get(file.mimetype.split(";")[0].strip())
@@ -473,6 +583,7 @@ def _produce(job: ReportJob, progress: ProgressWriter) -> list[_Produced]:
             language=job.language,
             formats=export_formats,
             progress=progress.part(split, 100),
+            snapshot=snapshot,
         )
         for fmt, file in rendered:
             produced.append(_Produced(fmt, file.filename, file.mimetype, file.content))
@@ -650,8 +761,6 @@ def report_file_download(*, user, file: ReportFile, channel: str = DownloadLog.C
 # ---------------------------------------------------------------------------
 
 AGGREGATE_BLOCK_KEYS = ("n_eff", "deff", "index", "environment", "police", "overall", "sdg", "change")
-AGGREGATES_CACHE_SECONDS = 24 * 3600
-AGGREGATES_UNCACHED = "the aggregate figures are computed on every request"
 
 
 def _slim_unit(unit: dict) -> dict:
@@ -662,76 +771,36 @@ def _slim_unit(unit: dict) -> dict:
     return out
 
 
-def _wave_aggregates(wave: Wave) -> dict:
-    """The figures of every district and the region for `wave`, suppression applied
-    (METHOD.md §4.8), cached under the region's input fingerprint so that a new response
-    (a new fingerprint) recomputes them."""
-    fingerprint = input_fingerprint(scope=REGION, wave=wave)
-    key = f"reports:aggregates:{fingerprint}:{settings.REPORT_MIN_CELL}"
-    try:
-        figures = cache.get(key)
-    except Exception as error:  # the cache is down: compute them, as on a miss
-        CACHE.failed(error, AGGREGATES_UNCACHED)
-        figures = None
-    if figures is None:
-        from .aggregation import wave_figures
-        from .data import load_frame, population
-
-        previous = wave.previous()
-        codes = [wave.code] + ([previous.code] if previous else [])
-        frame = load_frame(waves=codes)
-        raw = wave_figures(
-            frame,
-            population(),
-            wave.code,
-            previous.code if previous else None,
-            min_cell=settings.REPORT_MIN_CELL,
-            weighted=True,
-        )
-        figures = {
-            "wave": wave.code,
-            "previous_wave": raw["previous_wave"],
-            "min_cell": raw["min_cell"],
-            "fingerprint": fingerprint,
-            "region": _slim_unit(raw["region"]),
-            "districts": {code: _slim_unit(unit) for code, unit in raw["districts"].items()},
-        }
-        try:
-            cache.set(key, figures, AGGREGATES_CACHE_SECONDS)
-        except Exception as error:
-            CACHE.failed(error, AGGREGATES_UNCACHED)
-        else:
-            CACHE.answered()
-    else:
-        CACHE.answered()
-    return figures
-
-
 def aggregates_for(*, user, wave: Wave, district: District | None = None) -> dict:
-    """The aggregate figures `user` may see: with `district`, that district only; without,
-    every visible district, and the region for analysts. Raises PermissionDenied."""
+    """The published figures `user` may see (the wave's latest snapshot, METHOD.md §4.10;
+    never computed live): with `district`, that district only; without, every visible
+    district, and the region for analysts. Raises PermissionDenied, or
+    snapshots.NotPublished when the wave has no snapshot yet."""
     if not can_use_reports(user):
         raise PermissionDenied(NOT_A_REPORTS_USER)
     if district is not None and not can_see_scope(user, district):
         raise PermissionDenied(DISTRICT_NOT_YOURS)
-    figures = _wave_aggregates(wave)
+    snapshot = snapshots.published(wave)
+    document = snapshot.results
+    units = document["units"]
     if district is not None:
         visible = [district]
     else:
-        visible = list(districts_visible_to(user).filter(code__in=list(figures["districts"])))
+        visible = list(districts_visible_to(user).filter(code__in=[code for code in units if code != REGION]))
     names = {d.code: str(d) for d in visible}
     return {
-        "wave": figures["wave"],
-        "previous_wave": figures["previous_wave"],
-        "min_cell": figures["min_cell"],
-        "fingerprint": figures["fingerprint"],
+        "wave": document["wave"],
+        "previous_wave": document["previous_wave"],
+        "min_cell": document["min_cell"],
+        "fingerprint": snapshot.fingerprint,
+        "snapshot": {"id": snapshot.pk, "created_at": snapshot.created_at},
         "weighting": "raking to age and sex margins (METHOD.md §4.1)",
-        "region": {**figures["region"], "name": str(ReportJob.Scope.REGION.label)}
+        "region": {**_slim_unit(units[REGION]["figures"]), "name": str(ReportJob.Scope.REGION.label)}
         if district is None and is_analyst(user)
         else None,
         "districts": [
-            {**figures["districts"][code], "name": names[code]}
+            {**_slim_unit(units[code]["figures"]), "name": names[code]}
             for code in sorted(names)
-            if code in figures["districts"]
+            if code in units
         ],
     }

@@ -5,6 +5,7 @@ Thin (STYLE.md rule 1): each view parses input, calls one service, renders.
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,16 +14,20 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
-from .forms import ReportRequestForm
+from surveys.models import Wave
+
+from . import services, snapshots
+from .forms import ReportRequestForm, SnapshotRequestForm
 from .models import ReportFile, ReportJob
 
 JOB_QUEUED = _("Your request is queued; this page shows its progress.")
 JOB_READY = _("The report is ready.")
 JOB_REUSED = _("Nothing has changed since this report was made, so here it is again.")
 JOB_REUSED_RUNNING = _("The same report is already being made; this page shows its progress.")
+SNAPSHOT_QUEUED = _("The figures of %(wave)s are being published; reports requested from now on show them.")
+SNAPSHOT_UNCHANGED = _("Nothing has changed since the figures of %(wave)s were last published.")
 FINISHED_PER_PAGE = 25
 
 
@@ -91,6 +96,9 @@ def index(request):
         {
             "report_form": report_form,
             "export_form": export_form,
+            "snapshot_form": SnapshotRequestForm() if analyst else None,
+            "published": _published_of_open_wave() if analyst else None,
+            "min_cell": settings.REPORT_MIN_CELL,
             "active_jobs": active,
             "failed_jobs": failed,
             "finished": finished,
@@ -98,6 +106,27 @@ def index(request):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _published_of_open_wave():
+    wave = Wave.current()
+    return snapshots.latest_snapshot(wave, with_results=False) if wave else None
+
+
+@reports_user_required
+@require_POST
+def snapshot_request(request):
+    """The analysts' button "Publish the figures now" (METHOD.md §4.10)."""
+    form = SnapshotRequestForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("reports:index")
+    wave = form.cleaned_data["wave"]
+    _snapshot, queued = snapshots.snapshot_request(user=request.user, wave=wave)
+    messages.info(request, (SNAPSHOT_QUEUED if queued else SNAPSHOT_UNCHANGED) % {"wave": wave.name})
+    return redirect("reports:index")
 
 
 def _visible_job(request, job_id: int) -> ReportJob:

@@ -3,7 +3,7 @@
 When Redis (the cache) stops answering, every submission that asks it would otherwise write
 a warning with a traceback: hundreds a minute on a busy evening, and the one line that says
 what happened is lost among them. Code that degrades gracefully (the rate limiter lets
-submissions through, the aggregates are computed without the cache) reports each failure
+submissions through) reports each failure
 here instead: the first one is a WARNING naming the service, the error and what it means
 for users; the rest are DEBUG until the service answers again, which is an INFO line.
 

@@ -303,17 +303,11 @@ def paper_batch(survey_ready, district_a, coordinator):
 @pytest.fixture
 def report_data(checklist, definition, districts, wave):
     """Two waves of responses for the report tests (tests/reports/seeding.py): Kazybek Bi
-    and Temirtau with enough responses, Saran with too few."""
+    and Temirtau with enough responses, Saran with too few; their figures published (a
+    snapshot of each wave, as the nightly run makes them: METHOD.md §4.10)."""
+    from reports.snapshots import snapshots_nightly
     from tests.reports.seeding import seed_report_data
 
-    return seed_report_data(checklist=checklist, definition=definition, districts=districts, wave=wave)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_report_figures():
-    # Test databases repeat ids, so figures cached by one test must not serve another.
-    from reports.rendering import clear_results_cache
-
-    clear_results_cache()
-    yield
-    clear_results_cache()
+    data = seed_report_data(checklist=checklist, definition=definition, districts=districts, wave=wave)
+    snapshots_nightly()
+    return data

@@ -217,6 +217,14 @@ ROWS = [
         query="?district=KRG-KZB"),
     Row("reports-api:aggregates",          GET,  "",                      "403   403   403   403   403   200   200",
         query="?district=KRG-TEM"),
+    # --- published figures (METHOD.md §4.10): analysts may have them published now
+    Row("reports:snapshot",                POST, "",                      "login login 403   403   403   302   302",
+        body="wave"),
+    Row("reports:snapshot",                GET,  "",                      "login login 403   403   405   405   405"),
+    Row("reports-api:snapshots",           POST, "",                      "403   403   403   403   403   202   202",
+        body="api wave"),
+    Row("reports-api:snapshots",           GET,  "",                      "403   403   403   403   403   405   405"),
+    Row("reports-api:snapshot",            GET,  "the snapshot",          "403   403   403   403   403   200   200"),
 
     # --- the admin site's own pages (its model pages follow the rule and ADMIN_MODELS)
     Row("admin:login",                     GET,  "",                      "200   200   200   200   200   200   302"),
@@ -267,6 +275,7 @@ ADMIN_MODELS = {
     "surveys.paperentry": "view-only",
     "surveys.sheetchange": "view-only",
     "reports.reportjob": "view-only",
+    "reports.snapshot": "view-only",
     "reports.downloadlog": "view-only",
 }
 # Models whose admin pages show raw answers.

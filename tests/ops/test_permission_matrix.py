@@ -32,7 +32,8 @@ from rest_framework.authtoken.models import Token
 from checklist.definition import definition_for
 from checklist.loading import checklist_load, districts_load
 from checklist.models import District
-from reports.models import DownloadLog, ReportFile, ReportJob
+from reports.models import DownloadLog, ReportFile, ReportJob, Snapshot
+from reports.snapshots import snapshot_make
 from surveys import roles
 from surveys.models import Response, Wave
 from surveys.paper_answers import keyed_text
@@ -79,6 +80,7 @@ class World:
     jobs: dict  # "A", "B", "region", "A export"
     imports: dict  # "A" (failed, by the coordinator), "B" (committed, by the admin)
     answers: dict  # a valid paper sheet's answers
+    snapshot: Snapshot  # the wave's published figures (one response has come in since)
 
 
 def _sheet_answers(definition) -> dict:
@@ -189,6 +191,9 @@ def _build_world() -> World:
     )
     Token.objects.create(user=users["admin"])
     _axes_rows()
+    snapshot = snapshot_make(wave=wave, trigger=Snapshot.Trigger.NIGHTLY)
+    response_submit(district=district_a, language="ru", answers=answers, channel=Response.Channel.ONLINE,
+                    checklist=checklist, wave=wave)  # so that an analyst's request makes a new snapshot
 
     cookies = {"anonymous": {}}
     resident = Client()
@@ -224,6 +229,7 @@ def _build_world() -> World:
         jobs=jobs,
         imports=imports,
         answers=answers,
+        snapshot=snapshot,
     )
 
 
@@ -282,6 +288,7 @@ OBJECTS = {
     "B": lambda w: (None, {}),
     "region": lambda w: (None, {}),
     "export of A": lambda w: (None, {}),
+    "the snapshot": lambda w: (w.snapshot, {}),
 }
 
 # A URL pattern -> its arguments, from the target object.
@@ -302,6 +309,7 @@ URL_KWARGS = {
     "reports:download": lambda job: {"file_id": job.files.get().pk},
     "reports-api:detail": lambda job: {"job_id": job.pk},
     "reports-api:file": lambda job: {"job_id": job.pk, "file_id": job.files.get().pk},
+    "reports-api:snapshot": lambda snapshot: {"snapshot_id": snapshot.pk},
 }
 for _name in (
     "paper:batch",
@@ -372,6 +380,8 @@ BODIES = {
     "api report of B": lambda w: (_report("KRG-TEM")(w), JSON),
     "api report of the region": lambda w: (_report("region")(w), JSON),
     "api export of A": lambda w: (_report("KRG-KZB", ["microdata_csv"])(w), JSON),
+    "wave": lambda w: ({"wave": w.wave.code}, None),
+    "api wave": lambda w: ({"wave": w.wave.code}, JSON),
 }
 
 

@@ -10,7 +10,10 @@ from pypdf import PdfReader
 from reports import rendering
 from reports.aggregation import wave_figures
 from reports.data import load_frame, population
+from reports.models import Snapshot
 from reports.rendering import render_report
+from reports.snapshots import latest_snapshot, snapshot_make
+from surveys.models import Wave
 
 
 def _figures():
@@ -89,22 +92,27 @@ def test_the_pdf_has_page_numbers_the_provenance_on_every_page_and_kazakh_text(r
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 4
     assert "Қазыбек би ауданы" in pages[0]
-    fingerprint = rendering.input_fingerprint(scope="KRG-KZB", wave="2020")
+    # The stamp names what the report shows: the published figures' snapshot and its input.
+    fingerprint = latest_snapshot(Wave.objects.get(code="2020")).fingerprint
     for number, text in enumerate(pages, 1):
         assert fingerprint[:16] in text, f"page {number} has no provenance stamp"
         assert f"{number}" in text
     assert progress == sorted(progress) and progress[-1] == 100
 
 
-def test_the_provenance_names_the_settings_and_the_code_version(report_data, settings):
+def test_the_provenance_names_the_snapshot_the_settings_and_the_code_version(report_data, settings):
+    """The settings are those the published figures were computed with: a new threshold
+    takes effect with the next snapshot (which publishes every unit again)."""
     settings.REPORT_MIN_CELL = 12
+    snapshot = snapshot_make(wave=report_data["wave"], trigger=Snapshot.Trigger.ANALYST)
     (html_file,) = render_report(scope="KRG-KZB", wave="2020", language="en", formats=["html"])
     html = html_file.content.decode()
     stamp = re.search(r'<div class="provenance"[^>]*>(.*?)</div>', html, re.S).group(1)
     assert "weighted: raking to age × sex" in stamp
     assert "cells under 12 responses suppressed" in stamp
     assert rendering.code_version() in stamp
-    assert rendering.input_fingerprint(scope="KRG-KZB", wave="2020")[:16] in stamp
+    assert f"(snapshot {snapshot.pk})" in stamp
+    assert snapshot.fingerprint[:16] in stamp
 
 
 def test_unknown_formats_and_scopes_are_refused(report_data):

@@ -29,7 +29,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from reports.models import ReportFile, ReportJob
+from reports.models import ReportFile, ReportJob, Snapshot
+from reports.snapshots import snapshot_make
 from surveys.paper_api import EXAMPLE_ENTRY
 from surveys.paper_models import Batch, ImportJob, Sheet
 from surveys.paper_services import batch_create
@@ -109,11 +110,15 @@ def api_data(survey_ready, definition, district_a, district_b, coordinator, anal
     """Something for every operation to find: the published checklist, the districts and the open
     wave 2020; responses in district A; batch 1 of sheets in district A (the coordinator's) and
     batch 2 in district B; job 1, a finished report of district A with its file 1, and job 2, one of
-    the region (the analyst's only); import job 1, a failed import into batch 1."""
+    the region (the analyst's only); import job 1, a failed import into batch 1; snapshot 1, the
+    wave's published figures (a response has come in since, so that an analyst's POST
+    /api/v1/snapshots/ queues a new one)."""
     # Row ids from 1 on PostgreSQL too (its sequences ignore rollbacks), so that the small
     # integers the fuzzer tries in paths find these rows.
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Batch, Sheet, ReportJob, ReportFile, ImportJob]):
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), [Batch, Sheet, ReportJob, ReportFile, ImportJob, Snapshot]
+        ):
             cursor.execute(sql)
     monkeypatch.setattr(ReportFile._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
     wave = survey_ready["wave"]
@@ -140,6 +145,11 @@ def api_data(survey_ready, definition, district_a, district_b, coordinator, anal
         report = ReportFile(job=job, format="html", filename=name, mimetype="text/html", size=9)
         report.file.save(name, ContentFile(b"<p>x</p>\n"), save=False)
         report.save()
+    snapshot_make(wave=wave, trigger=Snapshot.Trigger.NIGHTLY)
+    seed_responses(
+        definition=definition, checklist=survey_ready["checklist"], wave=wave, district=district_a,
+        count=1, safety=0.5, seed=2,
+    )
 
 
 @pytest.fixture
@@ -177,15 +187,16 @@ def test_anonymous_requests_get_documented_answers(case, api_data, _wsgi_in_test
 
 
 # The coordinator of district A may use every protected operation (paper entry, batches, reports
-# and figures of the district); the analyst the reports and figures of the whole region.
-@schema.exclude(path_regex="^/api/v1/(checklist|districts|responses)/").parametrize()
+# and figures of the district) but publishing figures; the analyst the reports and figures of the
+# whole region, and publishing them.
+@schema.exclude(path_regex="^/api/v1/(checklist|districts|responses|snapshots)/").parametrize()
 @schema.auth(token_of("coordinator"), refresh_interval=None)
 @FUZZ
 def test_a_coordinators_requests_get_documented_answers(case, api_data, tokens, reached, _wsgi_in_test_transaction):
     fuzz(case, reached)
 
 
-@schema.include(path_regex="^/api/v1/(reports|aggregates)/").parametrize()
+@schema.include(path_regex="^/api/v1/(reports|aggregates|snapshots)/").parametrize()
 @schema.auth(token_of("analyst"), refresh_interval=None)
 @FUZZ
 def test_an_analysts_requests_get_documented_answers(case, api_data, tokens, reached, _wsgi_in_test_transaction):

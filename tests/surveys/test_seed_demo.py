@@ -60,3 +60,19 @@ def test_it_prints_a_paper_batch_keyed_as_in_the_field(db):
     assert set(counted) <= set(paper.values_list("pk", flat=True))
     call_command("seed_demo", responses=30, seed=3, verbosity=0)
     assert Batch.objects.count() == 1
+
+
+def test_the_demo_figures_are_published_at_once_so_reports_and_the_figures_api_work(db):
+    """Reports and GET /api/v1/aggregates/ show published figures only (METHOD.md §4.10)."""
+    from reports.models import Snapshot
+    from reports.snapshots import latest_snapshot
+
+    call_command("seed_demo", responses=120, seed=3, verbosity=0)
+    for wave in Wave.objects.all():
+        snapshot = latest_snapshot(wave)
+        assert snapshot is not None and snapshot.trigger == Snapshot.Trigger.DEMO, wave.code
+        assert snapshot.results["units"]["region"]["figures"]["n"] == Response.objects.filter(
+            wave=wave, is_void=False).count()
+    count = Snapshot.objects.count()
+    call_command("seed_demo", responses=120, if_empty=True, verbosity=0)  # make run, the next time
+    assert Snapshot.objects.count() == count  # unchanged waves: nothing new

@@ -1,3 +1,6 @@
+import io
+
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from surveys.demo import demo_seed
@@ -24,11 +27,25 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when responses already exist.")
 
     def handle(self, responses, seed, password, if_empty, **options):
+        self.verbosity = options.get("verbosity", 1)
         if if_empty and Response.objects.exists():
             self.stdout.write("Demo data already present; nothing seeded.")
+            self._publish()
             return
         summary = demo_seed(responses=responses, seed=seed, password=password or DEFAULT_PASSWORD)
         self.stdout.write(self.style.SUCCESS(f"Seeded {summary.responses} responses over {summary.waves} waves."))
         if summary.sheets:
             self.stdout.write(f"A paper batch of {summary.sheets} sheets in Kazybek Bi district, partly keyed.")
         self.stdout.write(f"Users: {', '.join(summary.users)}; password: {password or DEFAULT_PASSWORD}")
+        self._publish()
+
+    def _publish(self):
+        # Reports and the figures API show published figures only (METHOD.md §4.10): publish
+        # each wave's now, so that the demo works at once (a wave already published and
+        # unchanged costs a query).
+        out = io.StringIO()
+        call_command("publish_figures", trigger="demo", stdout=out)
+        if self.verbosity > 1:
+            self.stdout.write(out.getvalue().rstrip())
+        elif self.verbosity:
+            self.stdout.write("Figures published (a snapshot of each wave).")

@@ -53,7 +53,7 @@ class TinyRenderer:
         self.fail_with: BaseException | None = None
         self.during = None
 
-    def __call__(self, *, scope, wave, language, formats, progress=None):
+    def __call__(self, *, scope, wave, language, formats, progress=None, snapshot=None):
         self.calls.append({"scope": scope, "wave": wave, "language": language, "formats": list(formats)})
         progress = progress or (lambda percent: None)
         progress(10)

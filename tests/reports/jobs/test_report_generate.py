@@ -139,7 +139,9 @@ def test_the_real_report_of_a_district_is_stored_with_its_name_and_fingerprint(a
     job.refresh_from_db()
     assert (job.status, job.progress) == ("done", 100)
     html = job.files.get(format="html").file.read().decode()
-    assert district_a.name_kk in html and job.fingerprint in html  # the provenance stamp names the input
+    # The provenance stamp names the input of the published figures it shows (METHOD.md §4.10).
+    assert job.snapshot is not None and job.snapshot.fingerprint
+    assert district_a.name_kk in html and job.snapshot.fingerprint in html
 
 
 def a_dead_pid() -> int:

@@ -236,3 +236,39 @@ def test_an_export_job_sent_again_by_the_sweeper_goes_to_the_exports_queue(
     with django_capture_on_commit_callbacks(execute=True):
         services.jobs_sweep_stale()
     assert queues == {job.pk: "exports"}
+
+
+def test_after_one_new_response_the_same_report_is_handed_out_again_without_rendering(
+    analyst, responses, wave, renderer, definition, checklist, district_a, django_capture_on_commit_callbacks
+):
+    """METHOD.md §4.10: one response changes no published figure, so the new job (the input
+    changed) makes a snapshot that carries every unit forward and copies the finished files."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _ = request(analyst, district_a, wave, formats=["html"])
+    seed_responses(definition=definition, checklist=checklist, wave=wave, district=district_a, count=1,
+                   safety=0.5, seed=99)
+    with django_capture_on_commit_callbacks(execute=True):
+        second, reused = request(analyst, district_a, wave, formats=["html"])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not reused and second.pk != first.pk and second.status == "done"
+    assert second.snapshot != first.snapshot and second.publication == first.publication
+    assert len(renderer.calls) == 1
+    assert second.files.get().file.read() == first.files.get().file.read()
+    with django_capture_on_commit_callbacks(execute=True):
+        third, reused = request(analyst, district_a, wave, formats=["html"])
+    assert reused and third.pk == second.pk  # the snapshot is current again: reused by it
+
+
+def test_once_ten_responses_changed_a_district_its_report_is_made_again(
+    analyst, responses, wave, renderer, definition, checklist, district_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _ = request(analyst, district_a, wave, formats=["html"])
+    seed_responses(definition=definition, checklist=checklist, wave=wave, district=district_a, count=10,
+                   safety=0.5, seed=98)
+    with django_capture_on_commit_callbacks(execute=True):
+        second, _ = request(analyst, district_a, wave, formats=["html"])
+    second.refresh_from_db()
+    assert second.publication != first.publication and len(renderer.calls) == 2
+    assert b"n=22" in second.files.get().file.read()
