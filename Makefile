@@ -61,9 +61,9 @@ procfile: setup
 
 ## Debian packages for PDF rendering and browser tests (run as root; CI does).
 system-deps:
-	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && dpkg -s libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null 2>&1 \
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v xgettext >/dev/null && dpkg -s libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null 2>&1 \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils >/dev/null)
+	      chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils gettext >/dev/null)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -106,7 +106,9 @@ class DraftOnly(models.Model):
 
 
 class Section(DraftOnly):
-    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="sections")
+    checklist = models.ForeignKey(
+        Checklist, on_delete=models.CASCADE, related_name="sections", verbose_name=_("checklist")
+    )
     code = models.CharField(_("code"), max_length=20)
     order = models.PositiveIntegerField(_("order"), default=0)
     locals().update(translated_fields("title", _("title")))
@@ -115,6 +117,8 @@ class Section(DraftOnly):
     class Meta:
         ordering = ["checklist", "order"]
         constraints = [models.UniqueConstraint(fields=["checklist", "code"], name="section_code_unique")]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
 
     def __str__(self):
         return f"{self.code}. {translated(self, 'title')}"
@@ -141,7 +145,7 @@ class Item(DraftOnly):
         ENVIRONMENT = "environment", _("Conditions in the area")
         POLICE = "police", _("Police and community")
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="items", verbose_name=_("section"))
     code = models.SlugField(_("code"), max_length=50)
     order = models.PositiveIntegerField(_("order"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -169,6 +173,8 @@ class Item(DraftOnly):
             # One code per item within a version; the section FK alone can't say it.
             models.UniqueConstraint(fields=["section", "code"], name="item_code_unique_in_section"),
         ]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
 
     def __str__(self):
         return self.code
@@ -181,7 +187,7 @@ class Option(DraftOnly):
     """An answer option. `value` is what is stored and keyed on paper; for scales it is the
     scale point (1 = least favourable before reverse-coding, METHOD.md §3.1)."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="options")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="options", verbose_name=_("question"))
     value = models.IntegerField(_("value"))
     order = models.PositiveIntegerField(_("order"), default=0)
     missing = models.BooleanField(
@@ -192,6 +198,8 @@ class Option(DraftOnly):
     class Meta:
         ordering = ["item", "order"]
         constraints = [models.UniqueConstraint(fields=["item", "value"], name="option_value_unique")]
+        verbose_name = _("answer option")
+        verbose_name_plural = _("answer options")
 
     def __str__(self):
         return f"{self.value} {translated(self, 'label')}"
@@ -213,7 +221,9 @@ class District(models.Model):
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("part of")
+    )
     locals().update(translated_fields("name", _("name")))
     adult_population = models.PositiveIntegerField(_("adult population"), null=True, blank=True)
     margins = models.JSONField(

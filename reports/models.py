@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from checklist.models import District
@@ -217,7 +218,9 @@ class ReportJob(models.Model):
 
     @property
     def scope_name(self) -> str:
-        return str(self.district) if self.district_id else str(self.Scope.REGION.label)
+        """The scope as a heading or a table cell shows it: capitalised ("Район имени Казыбек би";
+        district names are stored as they read inside a sentence)."""
+        return capfirst(str(self.district)) if self.district_id else str(self.Scope.REGION.label)
 
     @property
     def format_list(self) -> list[str]:

@@ -247,10 +247,17 @@ class _Builder:
         return self.item_label(f"vic_{kind}")
 
     def name(self, code: str) -> str:
+        """A unit's name as a sentence uses it. District names are stored that way ("район имени
+        Казыбек би" is written in lower case inside Russian text), and so is the region's here."""
         if code == REGION:
             return _("the region as a whole")
         district = self.r.districts.get(code)
         return district.name if district else code
+
+    def title(self, code: str) -> str:
+        """A unit's name as a heading or a label shows it: the cover, a section, a table row, a
+        chart's axis, in every language."""
+        return capfirst(self.name(code))
 
     # -- pieces
     def scores(self, unit: dict) -> list[dict]:
@@ -403,7 +410,7 @@ class _Builder:
             est = unit.get(self.block, {}).get("index") or {}
             shown = not unit.get("suppressed") and not est.get("suppressed") and est.get("value") is not None
             rows.append(charts.Interval(
-                label=self.name(code),
+                label=self.title(code),
                 value=est["value"] if shown else None,
                 low=est.get("low") if shown else None,
                 high=est.get("high") if shown else None,
@@ -450,7 +457,7 @@ class _Builder:
         section = {
             "code": code,
             "anchor": "unit-" + re.sub(r"[^a-zA-Z0-9-]", "", code),
-            "name": name if code != REGION else capfirst(name),
+            "name": self.title(code),
             "suppressed": suppressed,
             "summary": summary_sentence(name, unit, self.r.previous, self.fmt),
         }
@@ -484,7 +491,7 @@ class _Builder:
             rows.append({
                 "code": code,
                 "anchor": "unit-" + re.sub(r"[^a-zA-Z0-9-]", "", code),
-                "name": self.name(code),
+                "name": self.title(code),
                 "n": self.fmt.suppressed if unit.get("suppressed") else self.fmt.count(unit["n"]),
                 "index": self.fmt.score(index),
                 "sdg": self.fmt.share(block.get("sdg")),
@@ -553,13 +560,13 @@ def _context(
         context["by_district"] = builder.by_district_chart()
         progress(50)
         sections = []
-        codes = sorted(results.districts, key=lambda c: builder.name(c))
+        codes = sorted(results.districts, key=lambda c: builder.title(c))
         for number, district in enumerate(codes, 1):
             sections.append(builder.unit(district))
             progress(50 + int(40 * number / max(len(codes), 1)))
         context["sections"] = sections
     else:
-        context["scope_name"] = builder.name(code)
+        context["scope_name"] = builder.title(code)
         context["sections"] = [builder.unit(code, with_comparison=True)]
         progress(90)
     context["page_counter_css"] = _page_counter_css()
@@ -601,7 +608,7 @@ def _page_counter_css() -> str:
 
 def _region_name() -> str:
     region = District.objects.filter(kind=District.Kind.REGION).order_by("code").first()
-    return region.name if region else _("Region")
+    return capfirst(region.name) if region else _("Region")
 
 
 def _filename(context: dict, extension: str) -> str:

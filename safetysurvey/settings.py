@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, not a CDN
-    "axes",
+    "safetysurvey.apps.AxesConfig",  # django-axes, under a translated name
     "simple_history",
     "safetysurvey",  # project-wide management commands: backup_export, backup_restore
     "checklist",

@@ -63,9 +63,13 @@ class Response(models.Model):
         ONLINE = "online", _("Online")
         PAPER = "paper", _("Paper")
 
-    checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="responses")
-    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="responses")
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="responses")
+    checklist = models.ForeignKey(
+        Checklist, on_delete=models.PROTECT, related_name="responses", verbose_name=_("checklist")
+    )
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="responses", verbose_name=_("wave"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="responses", verbose_name=_("district")
+    )
     channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
     language = models.CharField(_("language"), max_length=2)
     answers = models.JSONField(_("answers"))
@@ -100,8 +104,10 @@ class Response(models.Model):
 class Assignment(models.Model):
     """Which districts a volunteer or coordinator works in. Analysts and admins see all."""
 
-    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="assignments")
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="assignments", verbose_name=_("user"))
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("district")
+    )
 
     class Meta:
         verbose_name = _("district assignment")

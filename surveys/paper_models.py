@@ -27,9 +27,11 @@ class Batch(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="batches")
-    wave = models.ForeignKey("surveys.Wave", on_delete=models.PROTECT, related_name="batches")
-    checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="batches")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="batches", verbose_name=_("district"))
+    wave = models.ForeignKey("surveys.Wave", on_delete=models.PROTECT, related_name="batches", verbose_name=_("wave"))
+    checklist = models.ForeignKey(
+        Checklist, on_delete=models.PROTECT, related_name="batches", verbose_name=_("checklist")
+    )
     language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
     size = models.PositiveIntegerField(_("number of sheets"))
     created_by = models.ForeignKey(
@@ -65,7 +67,7 @@ class Sheet(models.Model):
         COMMITTED = "committed", _("Committed")
         VOID = "void", _("Void")
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="sheets")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="sheets", verbose_name=_("batch"))
     number = models.PositiveIntegerField(_("number"))
     serial = models.CharField(_("serial"), max_length=60, unique=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PRINTED)
@@ -78,7 +80,8 @@ class Sheet(models.Model):
     # has no client_id, so no key a client sends can name it (issue 9). One response per sheet,
     # and a sheet is committed once (its row is locked while it is keyed or reconciled).
     response = models.OneToOneField(
-        "surveys.Response", on_delete=models.PROTECT, null=True, blank=True, related_name="sheet"
+        "surveys.Response", on_delete=models.PROTECT, null=True, blank=True, related_name="sheet",
+        verbose_name=_("response"),
     )
     void_reason = models.TextField(_("reason for voiding"), blank=True)
 
@@ -114,7 +117,7 @@ class PaperEntry(models.Model):
         KEYED = "keyed", _("Keyed")
         IMPORT = "import", _("Imported")
 
-    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="entries")
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="entries", verbose_name=_("paper sheet"))
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="paper_entries", verbose_name=_("entered by")
     )
@@ -148,7 +151,7 @@ class SheetChange(models.Model):
         EDIT = "edit", _("Edited")
         VOID = "void", _("Voided")
 
-    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="changes")
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="changes", verbose_name=_("paper sheet"))
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
     )
