@@ -89,9 +89,10 @@ def test_two_volunteers_a_conflict_resolved_by_the_coordinator_and_a_stranger_re
 
     stranger = page_as(volunteer_b)
     stranger.goto(f"{base}/volunteer/enter/")
-    stranger.keyboard.type(paper_batch.sheets.order_by("number")[1].serial)
+    serial = stranger.locator("input[name=serial]")
+    serial.fill(paper_batch.sheets.order_by("number")[1].serial)
     with stranger.expect_navigation() as refused:
-        stranger.keyboard.press("Enter")
+        serial.press("Enter")
     assert refused.value.status == 403
     with translation.override("ru"):
         assert stranger.locator("#serial-error").inner_text().strip() == str(SERIAL_NOT_YOURS)

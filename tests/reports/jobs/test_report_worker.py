@@ -18,6 +18,7 @@ from pathlib import Path
 import kombu.pools
 import pytest
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from reports import services
 from reports.models import ReportFile, ReportJob
@@ -169,7 +170,8 @@ def test_a_worker_produces_a_district_report_end_to_end(workers, seeded, analyst
     files = {f.format: f for f in ReportFile.objects.filter(job=job)}
     assert set(files) == {"html", "pdf"}
     assert files["pdf"].file.read(5) == b"%PDF-"
-    assert str(district_a.name_ru) in files["html"].file.read().decode()
+    # The district is named as a title (capitalised, issue 11 item 14).
+    assert capfirst(district_a.name_ru) in files["html"].file.read().decode()
     assert all(f.size == f.file.size > 0 for f in files.values())
 
 
